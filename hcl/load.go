@@ -1,0 +1,201 @@
+package hcl
+
+import (
+	"fmt"
+	"log/slog"
+	"maps"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/streampipe/streampipe/pipeline"
+)
+
+// Options control how Load reads a configuration file.
+type Options struct {
+	// Registry resolves stage kinds. Required.
+	Registry *pipeline.Registry
+	// Vars holds "name=value" pairs from -var flags, in command-line order;
+	// later ones win.
+	Vars []string
+	// VarFiles lists -var-file paths, in command-line order; later files
+	// win. A file is HCL (name = value lines), or JSON when its name ends
+	// in .json.
+	VarFiles []string
+	// Environ is the process environment, as from os.Environ. Entries
+	// STREAMPIPE_VAR_<name>=<value> set variables; other entries, and
+	// entries naming undeclared variables, are ignored.
+	Environ []string
+	// Logger is the base logger of every stage; each stage gets one that
+	// carries its pipeline and stage names. Nil discards logs.
+	Logger *slog.Logger
+}
+
+// Config is a loaded, checked configuration file.
+type Config struct {
+	// Pipelines holds the built pipelines in file order. When Load reports
+	// errors it holds only the pipelines that built cleanly, and the
+	// configuration must not be run.
+	Pipelines []*pipeline.Pipeline
+
+	files map[string]*hcl.File
+}
+
+// Files returns every source the diagnostics of Load may point into,
+// keyed by the filename in their ranges: the configuration file, the
+// -var-file files, and the synthetic sources of -var and environment
+// values. Pass it to WriteDiagnostics or NewValidateReport.
+func (c *Config) Files() map[string]*hcl.File {
+	return c.files
+}
+
+// envPrefix starts the environment variables that set variables.
+const envPrefix = "STREAMPIPE_VAR_"
+
+// loader holds the state of one Load call.
+type loader struct {
+	opts   Options
+	reg    *pipeline.Registry
+	log    *slog.Logger
+	parser *hclparse.Parser
+	// synthetic holds the sources of -var and environment values, parsed
+	// under made-up filenames so that their diagnostics have snippets.
+	synthetic map[string]*hcl.File
+	// path is the configuration file as given; dir is its directory made
+	// absolute, against which relative paths resolve.
+	path, dir string
+
+	vars     []*variable
+	varIndex map[string]*variable
+	ctx      *hcl.EvalContext
+
+	pipelines    []*pipelineDecl
+	pipelineByID map[string]*pipelineDecl
+}
+
+// Load reads, decodes and builds the configuration file at path. It returns
+// every problem it finds at once, each placed in the file; on errors the
+// returned Config may be partial and must not be run. The returned Config is
+// never nil, so that its Files can render the diagnostics.
+//
+// Load calls each stage kind's factory, which must not touch the outside
+// world; nothing runs until a pipeline's Run is called.
+//
+// Load panics when opts.Registry is nil: that is a bug in the caller.
+func Load(path string, opts Options) (*Config, hcl.Diagnostics) {
+	if opts.Registry == nil {
+		panic("hcl: Load: Options.Registry is nil")
+	}
+	l := &loader{
+		opts:         opts,
+		reg:          opts.Registry,
+		log:          opts.Logger,
+		parser:       hclparse.NewParser(),
+		synthetic:    map[string]*hcl.File{},
+		path:         path,
+		varIndex:     map[string]*variable{},
+		pipelineByID: map[string]*pipelineDecl{},
+	}
+	if l.log == nil {
+		l.log = slog.New(slog.DiscardHandler)
+	}
+	cfg := &Config{}
+	diags := l.load(cfg)
+	cfg.files = l.files()
+	sortDiagnostics(diags, path)
+	return cfg, diags
+}
+
+func (l *loader) load(cfg *Config) hcl.Diagnostics {
+	dir, err := filepath.Abs(filepath.Dir(l.path))
+	if err != nil {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot resolve the configuration directory",
+			Detail:   fmt.Sprintf("Relative paths in %s cannot be resolved: %v.", l.path, err),
+		}}
+	}
+	l.dir = dir
+
+	file, diags := l.parseFile(l.path)
+	if file == nil {
+		return diags
+	}
+	content, d := file.Body.Content(rootSchema())
+	diags = diags.Extend(d)
+
+	// Blocks are decoded in phases so that, for example, every variable is
+	// known before any pipeline refers to one, wherever it is declared.
+	for _, phase := range rootPhases {
+		for _, b := range content.Blocks {
+			if rb, ok := rootBlockOf(b.Type); ok && rb.phase == phase {
+				diags = diags.Extend(rb.decode(l, b))
+			}
+		}
+		diags = diags.Extend(phaseDone[phase](l))
+	}
+
+	if len(l.pipelines) == 0 && !diags.HasErrors() {
+		diags = diags.Append(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing pipeline block",
+			Detail: fmt.Sprintf("%s declares no pipeline, so there is nothing to run. Add a "+
+				"pipeline \"NAME\" { ... } block with a capture and a sink.", l.path),
+			Subject: file.Body.MissingItemRange().Ptr(),
+		})
+	}
+
+	for _, p := range l.pipelines {
+		if p.built != nil {
+			cfg.Pipelines = append(cfg.Pipelines, p.built)
+		}
+	}
+	return diags
+}
+
+// parseFile parses a native-syntax file, or a JSON one when its name ends
+// in .json.
+func (l *loader) parseFile(path string) (*hcl.File, hcl.Diagnostics) {
+	if strings.HasSuffix(path, ".json") {
+		return l.parser.ParseJSONFile(path)
+	}
+	return l.parser.ParseHCLFile(path)
+}
+
+// files merges the parsed and the synthetic sources.
+func (l *loader) files() map[string]*hcl.File {
+	out := maps.Clone(l.parser.Files())
+	if out == nil {
+		out = map[string]*hcl.File{}
+	}
+	maps.Copy(out, l.synthetic)
+	return out
+}
+
+// sortDiagnostics orders diagnostics for people: those without a place
+// first, then those in the configuration file, then those in other files by
+// name, each by position. The sort is stable, so diagnostics at the same
+// place keep the order in which they were found.
+func sortDiagnostics(diags hcl.Diagnostics, mainFile string) {
+	rank := func(d *hcl.Diagnostic) int {
+		switch {
+		case d.Subject == nil:
+			return 0
+		case d.Subject.Filename == mainFile:
+			return 1
+		}
+		return 2
+	}
+	sort.SliceStable(diags, func(i, j int) bool {
+		a, b := diags[i], diags[j]
+		if ra, rb := rank(a), rank(b); ra != rb || ra == 0 {
+			return ra < rb
+		}
+		if a.Subject.Filename != b.Subject.Filename {
+			return a.Subject.Filename < b.Subject.Filename
+		}
+		return a.Subject.Start.Byte < b.Subject.Start.Byte
+	})
+}

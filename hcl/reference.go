@@ -1,0 +1,443 @@
+package hcl
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/streampipe/streampipe/pipeline"
+)
+
+// Reference formats accepted by WriteReference.
+const (
+	ReferenceMarkdown = "markdown"
+	ReferenceText     = "text"
+)
+
+// WriteReference writes the reference of the configuration language: the
+// variable and pipeline blocks, value syntax, functions, and every stage
+// kind in r with its attributes (types, defaults, allowed values, docs) and
+// nested blocks. format is ReferenceMarkdown (docs/configuration.md) or
+// ReferenceText (`streampipe stages`). The output depends only on r, so it
+// can be compared with a committed copy.
+func WriteReference(w io.Writer, r *pipeline.Registry, format string) error {
+	var rw refWriter
+	switch format {
+	case ReferenceMarkdown, "md":
+		rw = &markdownWriter{}
+	case ReferenceText:
+		rw = &textWriter{}
+	default:
+		return fmt.Errorf("write reference: unknown format %q (want %q or %q)", format, ReferenceMarkdown, ReferenceText)
+	}
+	ew := &errWriter{w: w}
+	rw.write(ew, r)
+	return ew.err
+}
+
+// refWriter renders the reference in one format.
+type refWriter interface {
+	write(w *errWriter, r *pipeline.Registry)
+}
+
+// errWriter keeps the first write error so renderers can print freely.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
+
+// The prose of the reference, shared by both formats. Paragraphs are
+// separated by blank lines; lines starting with "    " are code.
+const (
+	refIntro = `A configuration file declares input variables and one or more pipelines.
+Each pipeline links stages in a chain: a capture produces frames, middle
+stages (buffers, the quality tiers, the batcher, plugin stages) transform
+them, and every sink receives the same final stream.`
+
+	refVariable = `Declares an input variable, referred to as var.NAME in expressions. Values
+are taken from, lowest precedence first: the default; the environment
+variable STREAMPIPE_VAR_NAME; -var-file files (lines of name = value, or JSON
+when the file name ends in .json), later files winning; -var NAME=VALUE
+flags, later flags winning. A value given for an undeclared variable in a
+-var flag or a -var-file is an error; environment variables that match no
+declared variable are ignored. A variable without a default must get a value.
+
+For string and untyped variables, a -var or environment value is taken
+literally. For other types it is read as an HCL expression, such as
+-var fps=25 or -var 'args=["-re"]'.`
+
+	refVariableAttrs = `default: the value when none is given; a constant expression (functions allowed, no variables).
+type: a type constraint: string, number, bool, list(TYPE), map(TYPE), object({...}) or any. Without it the variable takes any type.
+description: what the variable is for.`
+
+	refValues = `Durations are strings with a unit: "250ms", "5s", "1m30s" (ms, s, m and h;
+Go's time.ParseDuration). A bare number is rejected, because its unit would
+be a guess.
+
+Sizes are a number of bytes or a string with a unit: "64KiB", "16MiB" (powers
+of 1024) or "1.5MB" (powers of 1000).
+
+Paths are strings; a relative path is resolved against the directory of the
+configuration file, including default paths.
+
+Integers must be whole numbers. A null value leaves an attribute unset, as
+if it were not written.`
+
+	refPipeline = `Declares a pipeline. Its blocks are its stages, in this order:
+
+    capture "KIND" { ... }          exactly one, first
+    buffer { ... }                   any number
+    quality { ... }                  at most one
+    batch { ... }                    at most one, after quality
+    stage "KIND" "NAME" { ... }      any number (plugin stages)
+    sink "KIND" { ... }              one or more, after every other stage
+
+Middle stages run in the order written. When a pipeline has no quality
+block, a quality stage with its default tiers is added after the last middle
+stage, or right before batch when there is one. When it has no batch block,
+a batch stage with its defaults is added right after quality.
+
+Every stage block also takes the attribute name (a string), which names the
+stage in logs, metrics and errors. It defaults to the block type (capture,
+buffer, quality, batch), the kind of a sink, or the second label of a stage
+block. Names are unique within a pipeline, so a second buffer, or a second
+sink of the same kind, needs a name.`
+)
+
+// familyDocs introduces each family of stage blocks.
+var familyDocs = []struct {
+	family pipeline.Family
+	header string
+	doc    string
+}{
+	{pipeline.FamilyCapture, `capture "KIND"`, "Produces the frames. Exactly one per pipeline, first."},
+	{pipeline.FamilyBuffer, "buffer", "A bounded queue that absorbs bursts, with a policy for when it is full."},
+	{pipeline.FamilyQuality, "quality", "Assigns frames to quality tiers, each with its own frame rate, scale and JPEG quality."},
+	{pipeline.FamilyBatch, "batch", "Groups frames of each tier into messages."},
+	{pipeline.FamilyStage, `stage "KIND" "NAME"`, "Any other processing stage, usually provided by a plugin."},
+	{pipeline.FamilySink, `sink "KIND"`, "Delivers frames out of the pipeline. Every sink receives the same stream."},
+}
+
+// kindHeader renders the block header that selects k.
+func kindHeader(k *pipeline.Kind) string {
+	switch {
+	case k.Family == pipeline.FamilyStage:
+		return fmt.Sprintf("stage %q \"NAME\"", k.Name)
+	case k.Name != "":
+		return fmt.Sprintf("%s %q", k.Family, k.Name)
+	}
+	return string(k.Family)
+}
+
+// attrDefault renders an attribute's default, "required" or "".
+func attrDefault(a pipeline.Attr) string {
+	if a.Required {
+		return "required"
+	}
+	if a.Default == nil {
+		return ""
+	}
+	if s, ok := literal(a.Default, a.Type); ok {
+		return s
+	}
+	return fmt.Sprint(a.Default)
+}
+
+// attrAllowed renders an attribute's range or allowed values.
+func attrAllowed(a pipeline.Attr) string {
+	var parts []string
+	if a.Range != "" {
+		if iv, err := pipeline.ParseInterval(a.Range); err == nil {
+			var unit func(float64) string
+			switch a.Type {
+			case pipeline.TypeDuration:
+				unit = pipeline.DurationString
+			case pipeline.TypeSize:
+				unit = sizeBound
+			}
+			parts = append(parts, iv.Describe(unit))
+		}
+	}
+	if len(a.OneOf) > 0 {
+		parts = append(parts, "one of "+quoteList(a.OneOf))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// blockCount renders a nested block's count limits.
+func blockCount(b pipeline.BlockSpec) string {
+	switch {
+	case b.Max == 1 && b.Min == 1:
+		return "exactly one"
+	case b.Max == 1:
+		return "at most one"
+	case b.Max > 0 && b.Min > 0:
+		return fmt.Sprintf("%d to %d", b.Min, b.Max)
+	case b.Max > 0:
+		return fmt.Sprintf("at most %d", b.Max)
+	case b.Min > 0:
+		return fmt.Sprintf("at least %d", b.Min)
+	}
+	return "any number"
+}
+
+func nestedHeader(b pipeline.BlockSpec) string {
+	h := b.Name
+	for _, l := range b.Labels {
+		h += " " + strconv.Quote(strings.ToUpper(l))
+	}
+	return h
+}
+
+// ---- Markdown
+
+type markdownWriter struct{}
+
+func (m *markdownWriter) write(w *errWriter, r *pipeline.Registry) {
+	w.printf("# Configuration reference\n\n")
+	w.printf("<!-- Generated by hcl.WriteReference from the stage registry; do not edit.\n")
+	w.printf("     Regenerate with: go test ./hcl -run TestReferenceDoc -update -->\n\n")
+	w.printf("%s\n\n", refIntro)
+	w.printf("Contents: [variable](#variable), [values](#values), [functions](#functions), " +
+		"[pipeline](#pipeline), [stage kinds](#stage-kinds).\n\n")
+
+	w.printf("## variable\n\n```hcl\nvariable \"NAME\" {\n  default     = ...\n  type        = string\n  description = \"...\"\n}\n```\n\n")
+	m.prose(w, refVariable)
+	w.printf("| Attribute | Description |\n| --- | --- |\n")
+	for _, line := range strings.Split(refVariableAttrs, "\n") {
+		name, doc, _ := strings.Cut(line, ": ")
+		w.printf("| `%s` | %s |\n", name, cell(doc))
+	}
+	w.printf("\n## values\n\n")
+	m.prose(w, refValues)
+	w.printf("## functions\n\nExpressions may use `var.NAME` and these functions: %s.\n\n", funcList())
+
+	w.printf("## pipeline\n\n```hcl\npipeline \"NAME\" {\n  drain_timeout = \"5s\"\n\n  capture \"KIND\" { ... }\n  ...\n  sink \"KIND\" { ... }\n}\n```\n\n")
+	m.prose(w, refPipeline)
+	m.attrs(w, pipelineMeta.Attrs)
+	w.printf("Attribute of every stage block:\n\n")
+	m.attrs(w, []pipeline.Attr{nameAttr})
+
+	w.printf("## stage kinds\n\n")
+	kinds := r.Kinds()
+	for _, f := range familyDocs {
+		w.printf("### %s\n\n%s\n\n", f.family, f.doc)
+		n := 0
+		for _, k := range kinds {
+			if k.Family != f.family {
+				continue
+			}
+			n++
+			m.kind(w, k)
+		}
+		if n == 0 {
+			w.printf("No %s kinds are registered in this build.\n\n", f.family)
+		}
+	}
+}
+
+func (m *markdownWriter) kind(w *errWriter, k *pipeline.Kind) {
+	w.printf("#### `%s`\n\n", kindHeader(k))
+	w.printf("Stability: %s.", k.Stability)
+	if k.Plugin != "" {
+		w.printf(" Provided by plugin `%s`.", k.Plugin)
+	}
+	w.printf("\n\n")
+	if k.Summary != "" {
+		w.printf("%s\n\n", strings.TrimSpace(k.Summary))
+	}
+	if k.Doc != "" {
+		w.printf("%s\n\n", strings.TrimSpace(k.Doc))
+	}
+	if len(k.Spec.Attrs) == 0 && len(k.Spec.Blocks) == 0 {
+		w.printf("No attributes.\n\n")
+	}
+	m.attrs(w, k.Spec.Attrs)
+	m.blocks(w, k.Spec.Blocks, "#####")
+}
+
+func (m *markdownWriter) blocks(w *errWriter, blocks []pipeline.BlockSpec, level string) {
+	for _, b := range blocks {
+		w.printf("%s `%s` block\n\n", level, nestedHeader(b))
+		w.printf("Count: %s.", blockCount(b))
+		if b.Doc != "" {
+			w.printf(" %s", strings.TrimSpace(b.Doc))
+		}
+		w.printf("\n\n")
+		m.attrs(w, b.Spec.Attrs)
+		m.blocks(w, b.Spec.Blocks, level+"#")
+	}
+}
+
+func (m *markdownWriter) attrs(w *errWriter, attrs []pipeline.Attr) {
+	if len(attrs) == 0 {
+		return
+	}
+	w.printf("| Attribute | Type | Default | Allowed | Description |\n| --- | --- | --- | --- | --- |\n")
+	for _, a := range attrs {
+		def := attrDefault(a)
+		if def != "" && def != "required" {
+			def = "`" + def + "`"
+		}
+		w.printf("| `%s` | %s | %s | %s | %s |\n", a.Name, a.Type, cell(def), cell(attrAllowed(a)), cell(a.Doc))
+	}
+	w.printf("\n")
+}
+
+// prose writes text: paragraphs as they are, indented lines as code.
+func (m *markdownWriter) prose(w *errWriter, text string) {
+	for _, para := range strings.Split(text, "\n\n") {
+		if strings.HasPrefix(para, "    ") {
+			w.printf("```\n")
+			for _, line := range strings.Split(para, "\n") {
+				w.printf("%s\n", strings.TrimPrefix(line, "    "))
+			}
+			w.printf("```\n\n")
+			continue
+		}
+		w.printf("%s\n\n", para)
+	}
+}
+
+// cell escapes text for a Markdown table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(strings.TrimSpace(s), "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// ---- Text
+
+type textWriter struct{}
+
+func (t *textWriter) write(w *errWriter, r *pipeline.Registry) {
+	w.printf("CONFIGURATION REFERENCE\n\n")
+	t.para(w, refIntro, "")
+	w.printf("variable \"NAME\"\n")
+	t.para(w, refVariable, "    ")
+	for _, line := range strings.Split(refVariableAttrs, "\n") {
+		name, doc, _ := strings.Cut(line, ": ")
+		w.printf("    %s\n", name)
+		t.para(w, doc, "        ")
+	}
+	w.printf("VALUES\n")
+	t.para(w, refValues, "    ")
+	w.printf("FUNCTIONS\n")
+	t.para(w, "Expressions may use var.NAME and these functions: "+
+		strings.Join(FunctionNames(), ", ")+".", "    ")
+	w.printf("pipeline \"NAME\"\n")
+	t.para(w, refPipeline, "    ")
+	t.attrs(w, pipelineMeta.Attrs, "    ")
+	w.printf("    Every stage block:\n\n")
+	t.attrs(w, []pipeline.Attr{nameAttr}, "    ")
+
+	w.printf("STAGE KINDS\n\n")
+	kinds := r.Kinds()
+	for _, f := range familyDocs {
+		for _, k := range kinds {
+			if k.Family == f.family {
+				t.kind(w, k)
+			}
+		}
+	}
+}
+
+func (t *textWriter) kind(w *errWriter, k *pipeline.Kind) {
+	w.printf("%s  [%s]", kindHeader(k), k.Stability)
+	if k.Plugin != "" {
+		w.printf("  plugin %s", k.Plugin)
+	}
+	w.printf("\n")
+	doc := strings.TrimSpace(strings.TrimSpace(k.Summary) + "\n\n" + strings.TrimSpace(k.Doc))
+	if doc != "" {
+		t.para(w, doc, "    ")
+	} else {
+		w.printf("\n")
+	}
+	t.attrs(w, k.Spec.Attrs, "    ")
+	t.blocks(w, k.Spec.Blocks, "    ")
+}
+
+func (t *textWriter) blocks(w *errWriter, blocks []pipeline.BlockSpec, indent string) {
+	for _, b := range blocks {
+		w.printf("%s%s block, %s\n", indent, nestedHeader(b), blockCount(b))
+		if b.Doc != "" {
+			t.para(w, b.Doc, indent+"    ")
+		} else {
+			w.printf("\n")
+		}
+		t.attrs(w, b.Spec.Attrs, indent+"    ")
+		t.blocks(w, b.Spec.Blocks, indent+"    ")
+	}
+}
+
+func (t *textWriter) attrs(w *errWriter, attrs []pipeline.Attr, indent string) {
+	for _, a := range attrs {
+		var facts []string
+		if d := attrDefault(a); d == "required" {
+			facts = append(facts, d)
+		} else if d != "" {
+			facts = append(facts, "default "+d)
+		}
+		if al := attrAllowed(a); al != "" {
+			facts = append(facts, al)
+		}
+		var line strings.Builder
+		tw := tabwriter.NewWriter(&line, 0, 0, 2, ' ', 0)
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\n", indent, a.Name, a.Type, strings.Join(facts, ", "))
+		_ = tw.Flush()
+		w.printf("%s", line.String())
+		if a.Doc != "" {
+			t.para(w, a.Doc, indent+"    ")
+		}
+	}
+	if len(attrs) > 0 && attrs[len(attrs)-1].Doc == "" {
+		w.printf("\n")
+	}
+}
+
+// para writes text wrapped at 80 columns under indent, keeping code lines
+// (starting with four spaces) as they are, then a blank line.
+func (t *textWriter) para(w *errWriter, text, indent string) {
+	for _, p := range strings.Split(strings.TrimSpace(text), "\n\n") {
+		if strings.HasPrefix(p, "    ") {
+			for _, line := range strings.Split(p, "\n") {
+				w.printf("%s%s\n", indent, line)
+			}
+		} else {
+			for _, line := range wrap(strings.Join(strings.Fields(p), " "), 80-len(indent)) {
+				w.printf("%s%s\n", indent, line)
+			}
+		}
+		w.printf("\n")
+	}
+}
+
+// wrap splits text into lines of at most width columns, breaking at
+// spaces; a word longer than width gets a line of its own.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = word
+		case len(line)+1+len(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}

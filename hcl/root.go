@@ -1,0 +1,64 @@
+package hcl
+
+import (
+	"github.com/hashicorp/hcl/v2"
+)
+
+// rootBlock is one block type allowed at the top level of a file. Adding a
+// block type to the language means adding an entry to rootBlocks and
+// writing its decoder (and its section of the reference).
+type rootBlock struct {
+	header hcl.BlockHeaderSchema
+	// phase orders decoding: every block of an earlier phase is decoded
+	// before any block of a later one.
+	phase int
+	// decode checks one block and records what it declares in the loader.
+	decode func(l *loader, b *hcl.Block) hcl.Diagnostics
+}
+
+// Decoding phases, in order.
+const (
+	phaseVariables = iota // variable blocks; then the evaluation context
+	phasePipelines        // pipeline blocks, which may refer to variables
+)
+
+var rootPhases = []int{phaseVariables, phasePipelines}
+
+// phaseDone runs after all blocks of a phase are decoded.
+var phaseDone = map[int]func(l *loader) hcl.Diagnostics{
+	phaseVariables: (*loader).resolveVariables,
+	phasePipelines: func(*loader) hcl.Diagnostics { return nil },
+}
+
+// rootBlocks is the root schema of the language.
+// TODO: plugin "NAME", telemetry and alert blocks come with the issues that
+// add them; each is one entry here plus its decoder.
+var rootBlocks = []rootBlock{
+	{
+		header: hcl.BlockHeaderSchema{Type: "variable", LabelNames: []string{"name"}},
+		phase:  phaseVariables,
+		decode: (*loader).decodeVariable,
+	},
+	{
+		header: hcl.BlockHeaderSchema{Type: "pipeline", LabelNames: []string{"name"}},
+		phase:  phasePipelines,
+		decode: (*loader).decodePipeline,
+	},
+}
+
+func rootSchema() *hcl.BodySchema {
+	s := &hcl.BodySchema{}
+	for _, rb := range rootBlocks {
+		s.Blocks = append(s.Blocks, rb.header)
+	}
+	return s
+}
+
+func rootBlockOf(typ string) (rootBlock, bool) {
+	for _, rb := range rootBlocks {
+		if rb.header.Type == typ {
+			return rb, true
+		}
+	}
+	return rootBlock{}, false
+}

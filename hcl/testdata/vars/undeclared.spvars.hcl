@@ -1,0 +1,2 @@
+size   = "not a list"
+nosuch = 1
