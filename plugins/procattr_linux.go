@@ -1,0 +1,21 @@
+package plugins
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// setProcAttr makes the kernel SIGKILL the plugin when its parent dies, so
+// a host killed with SIGKILL (which runs no cleanup) leaves no plugin
+// behind.
+//
+// The caveat: Linux sends the parent-death signal when the *thread* that
+// forked the child exits, not the process. The Go runtime may end an OS
+// thread while the process lives on (a goroutine that exits while locked
+// to its thread takes the thread with it), which would kill a healthy
+// plugin. startProcess therefore forks from a goroutine locked to its
+// thread for the plugin's whole life; that thread ends only after the
+// plugin has been stopped.
+func setProcAttr(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
