@@ -53,7 +53,8 @@ func New(opts Options, env pipeline.Env) (*Batcher, error) {
 	case opts.MinSize < 1 || opts.MinSize > MaxSize:
 		return nil, fmt.Errorf("batch: min_size %d: must be between 1 and %d", opts.MinSize, MaxSize)
 	case opts.MaxSize < opts.MinSize || opts.MaxSize > MaxSize:
-		return nil, fmt.Errorf("batch: max_size %d: must be between min_size (%d) and %d", opts.MaxSize, opts.MinSize, MaxSize)
+		return nil, fmt.Errorf("batch: max_size %d: must be between min_size (%d) and %d",
+			opts.MaxSize, opts.MinSize, MaxSize)
 	}
 	b := &Batcher{opts: opts, report: env.Report}
 	if b.report == nil {
@@ -67,7 +68,11 @@ func New(opts Options, env pipeline.Env) (*Batcher, error) {
 
 // Describe implements [pipeline.Describer]: the stream gains the batching.
 func (b *Batcher) Describe(upstream pipeline.StreamInfo) pipeline.StreamInfo {
-	upstream.Batch = pipeline.BatchInfo{Window: b.opts.Window, MinSize: b.opts.MinSize, MaxSize: b.opts.MaxSize}
+	upstream.Batch = pipeline.BatchInfo{
+		Window:  b.opts.Window,
+		MinSize: b.opts.MinSize,
+		MaxSize: b.opts.MaxSize,
+	}
 	return upstream
 }
 

@@ -90,7 +90,8 @@ func msg(tier string, seq uint64) pipeline.Message {
 	return pipeline.Single(tier, pipeline.NewFrame(seq, time.Now(), pipeline.ContentTypeJPEG, nil))
 }
 
-func start(t *testing.T, ctx context.Context, opts batch.Options, in chan pipeline.Message, rep pipeline.Reporter) (*recorder, chan error) {
+func start(t *testing.T, ctx context.Context, opts batch.Options, in chan pipeline.Message,
+	rep pipeline.Reporter) (*recorder, chan error) {
 	t.Helper()
 	b, err := batch.New(opts, pipeline.Env{Report: rep})
 	if err != nil {

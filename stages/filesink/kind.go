@@ -52,7 +52,8 @@ func newFromConfig(c *pipeline.Config, env pipeline.Env) (any, error) {
 		Tier:   c.String("tier"),
 	}
 	if opts.Path == "" {
-		return nil, c.Errorf("path", "Missing path", "The file sink needs path: the file (or, for format jpeg, the directory) to write.")
+		return nil, c.Errorf("path", "Missing path",
+			"The file sink needs path: the file (or, for format jpeg, the directory) to write.")
 	}
 	if opts.Tier != "" {
 		if _, ok := env.Upstream.Tier(opts.Tier); !ok {
@@ -74,7 +75,8 @@ func newFromConfig(c *pipeline.Config, env pipeline.Env) (any, error) {
 // closest one.
 func unknownTier(name string, tiers []pipeline.TierInfo) string {
 	if len(tiers) == 0 {
-		return fmt.Sprintf("The stream has no quality tiers, so there is no tier %q to record. Remove tier.", name)
+		return fmt.Sprintf("The stream has no quality tiers, so there is no tier %q to record. "+
+			"Remove tier.", name)
 	}
 	names := make([]string, len(tiers))
 	best, bestDist := "", 3

@@ -80,7 +80,8 @@ func newFromConfig(c *pipeline.Config, env pipeline.Env) (any, error) {
 		if first, dup := byName[name]; dup {
 			r := first.DefRange
 			return nil, b.Errorf("", "Duplicate tier",
-				"A tier called %q is already declared at %s:%d:%d. Tier names must be unique; rename or remove one.",
+				"A tier called %q is already declared at %s:%d:%d. "+
+					"Tier names must be unique; rename or remove one.",
 				name, r.Filename, r.Start.Line, r.Start.Column)
 		}
 		byName[name] = b
@@ -94,8 +95,10 @@ func newFromConfig(c *pipeline.Config, env pipeline.Env) (any, error) {
 		}
 		if t.FPS > capture {
 			return nil, b.Errorf("fps", "Tier faster than its capture",
-				"Tier %q asks for %g fps, but the capture delivers %g fps and a tier can only leave frames out. "+
-					"Set fps to %g or less, or raise the capture's fps.", name, t.FPS, capture, capture)
+				"Tier %q asks for %g fps, but the capture delivers %g fps "+
+					"and a tier can only leave frames out. "+
+					"Set fps to %g or less, or raise the capture's fps.",
+				name, t.FPS, capture, capture)
 		}
 		if err := t.check(capture); err != nil {
 			return nil, b.Errorf("", "Invalid tier", "%v.", err)

@@ -32,7 +32,8 @@ func (d *decoder) decode(f *pipeline.Frame) (image.Image, error) {
 		return nil, fmt.Errorf("decode frame %d: %w", f.Seq, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxPixels {
-		return nil, fmt.Errorf("decode frame %d: %dx%d pixels: more than %d", f.Seq, cfg.Width, cfg.Height, maxPixels)
+		return nil, fmt.Errorf("decode frame %d: %dx%d pixels: more than %d",
+			f.Seq, cfg.Width, cfg.Height, maxPixels)
 	}
 
 	// TODO: image/jpeg allocates a new picture per frame; decoding into a
@@ -58,8 +59,17 @@ type encoder struct {
 	srcW, srcH int
 	dst        *image.RGBA
 
-	out bytes.Buffer
+	out flushBuffer
 }
+
+// flushBuffer is a bytes.Buffer with a no-op Flush. image/jpeg writes
+// straight into a writer that has WriteByte and Flush; any other writer it
+// wraps in a new 4 KiB bufio.Writer per picture, two allocations and a
+// copy this type saves.
+type flushBuffer struct{ bytes.Buffer }
+
+// Flush implements the flusher image/jpeg looks for.
+func (*flushBuffer) Flush() error { return nil }
 
 func newEncoder(t Tier) *encoder {
 	e := &encoder{scale: t.Scale, quality: t.JPEGQuality}
