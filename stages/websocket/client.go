@@ -1,0 +1,133 @@
+package websocket
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/streampipe/streampipe/pipeline"
+	"github.com/streampipe/streampipe/stages/websocket/wire"
+)
+
+// ctrlQueue is the capacity of a client's control queue (quality replies
+// and error messages). A client that floods requests faster than they are
+// answered waits: its reader blocks, and TCP pushes back.
+const ctrlQueue = 8
+
+// queued is one batch in a client's send queue. It is a value, so queueing
+// allocates nothing: the prepared message is shared by the whole tier.
+type queued struct {
+	pm     *websocket.PreparedMessage
+	frames int
+	tier   int
+}
+
+// stopReq says how a connection ends.
+type stopReq struct {
+	code   int
+	reason string
+	// sendClose: send a close frame (false when the peer closed, the
+	// connection broke, or gorilla already sent one).
+	sendClose bool
+	// flush: write what is queued before the close frame, until deadline
+	// (zero: each write bounded by write_timeout only).
+	flush    bool
+	deadline time.Time
+}
+
+// client is one connection. Its writer goroutine (writeLoop) is the only
+// one writing to conn; its reader goroutine (readLoop) the only one reading.
+type client struct {
+	s         *Sink
+	conn      *websocket.Conn
+	log       *slog.Logger
+	session   string
+	requested string
+	connected time.Time
+	hello     []byte
+
+	// tier is the tier the client watches. The writer skips queued
+	// batches of any other tier, so after a switch the client never sees
+	// a batch of its old tier.
+	tier atomic.Int32
+
+	send chan queued
+	ctrl chan []byte
+
+	// stop state: req is written once, before stopping is closed.
+	stopOnce sync.Once
+	stopped  atomic.Bool
+	stopping chan struct{}
+	req      stopReq
+
+	readerDone chan struct{}
+	sent       uint64 // frames written; writer only
+}
+
+func newClient(s *Sink, conn *websocket.Conn, session, requested string, tier int) *client {
+	c := &client{
+		s:          s,
+		conn:       conn,
+		session:    session,
+		requested:  requested,
+		connected:  time.Now(),
+		send:       make(chan queued, s.opts.SendQueue),
+		ctrl:       make(chan []byte, ctrlQueue),
+		stopping:   make(chan struct{}),
+		readerDone: make(chan struct{}),
+	}
+	c.tier.Store(int32(tier))
+	return c
+}
+
+// enqueue hands q to the client without blocking. It is called only from
+// Consume, so there is a single producer: after discarding the oldest
+// batch, the retry finds room.
+func (c *client) enqueue(q queued) {
+	if c.stopped.Load() {
+		return
+	}
+	select {
+	case c.send <- q:
+		return
+	default:
+	}
+
+	if c.s.opts.SlowClient == CloseSlow {
+		c.s.report.Drop(pipeline.DropSlowClient, q.frames)
+		c.stop(stopReq{code: wire.CloseSlowConsumer, reason: wire.CloseText(wire.CloseSlowConsumer), sendClose: true})
+		return
+	}
+	select {
+	case old := <-c.send:
+		c.s.report.Drop(pipeline.DropSlowClient, old.frames)
+	default:
+	}
+	select {
+	case c.send <- q:
+	default:
+		c.s.report.Drop(pipeline.DropSlowClient, q.frames)
+	}
+}
+
+// stop asks the connection to end; the first request wins. It never
+// blocks.
+func (c *client) stop(r stopReq) {
+	c.stopOnce.Do(func() {
+		c.req = r
+		c.stopped.Store(true)
+		close(c.stopping)
+	})
+}
+
+// queueText puts a text message on the control queue, waiting while it is
+// full unless the connection is stopping. Only the reader calls it.
+func (c *client) queueText(data []byte) {
+	select {
+	case c.ctrl <- data:
+	case <-c.stopping:
+	}
+}

@@ -1,0 +1,151 @@
+package websocket
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/streampipe/streampipe/stages/websocket/wire"
+)
+
+// ServeHTTP routes the sink's endpoints: the stream at the configured path
+// and, when the viewer is on, the page at "/" and its script.
+func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == s.opts.Path:
+		s.serveStream(w, r)
+	case s.opts.Viewer && r.URL.Path == "/":
+		s.serveIndex(w, r)
+	case s.opts.Viewer && r.URL.Path == viewerScriptPath:
+		serveScript(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// serveStream upgrades the request, admits the client (or closes it with
+// the reason), sends nothing itself and returns: the client's two
+// goroutines take over, so net/http's buffers for the request are freed.
+func (s *Sink) serveStream(w http.ResponseWriter, r *http.Request) {
+	// Registered before the hijack, so Close's wait (which starts after
+	// the HTTP server stopped) cannot miss this connection.
+	s.conns.Add(1)
+	defer s.conns.Done()
+
+	originOK := s.origins.allows(r)
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// gorilla has answered with an HTTP error already.
+		s.log.Debug("websocket upgrade failed", "remote", r.RemoteAddr, "error", err)
+		return
+	}
+	if !originOK {
+		s.refuse(conn, r, wire.ClosePolicy, "origin "+clip(r.Header.Get("Origin"))+" is not allowed")
+		return
+	}
+
+	requested := clip(r.URL.Query().Get("quality"))
+	t, reason := s.grant(requested)
+	session := rand.Text()
+	c := newClient(s, conn, session, requested, t)
+	c.log = s.log.With("session", session, "remote", r.RemoteAddr)
+	c.hello, err = json.Marshal(wire.Hello{
+		Type:           wire.TypeHello,
+		Version:        wire.Version,
+		Session:        session,
+		Pipeline:       s.pipeline,
+		Quality:        s.tiers[t].Name,
+		Requested:      requested,
+		Reason:         reason,
+		FPS:            s.tiers[t].FPS,
+		ContentType:    s.contentType,
+		Batch:          s.batching,
+		Tiers:          s.tiers,
+		MaxMessageSize: s.opts.MaxMessageSize,
+	})
+	if err != nil {
+		// Cannot happen: the hello holds plain strings and numbers.
+		s.refuse(conn, r, wire.CloseInternal, "cannot encode the hello")
+		return
+	}
+
+	switch err := s.hub.add(c, t); err {
+	case nil:
+	case errFull:
+		s.refuse(conn, r, wire.CloseTryAgainLater, "max_clients reached")
+		return
+	default:
+		s.refuse(conn, r, wire.CloseGoingAway, "sink closing")
+		return
+	}
+	c.log.Info("client connected", slog.Group("quality", "requested", requested))
+	c.log.Info("quality negotiated", qualityAttrs(requested, s.tiers[t].Name), "reason", reason)
+
+	s.conns.Add(2)
+	go c.writeLoop()
+	go c.readLoop()
+}
+
+// grant picks the tier for a connection that asked for requested.
+func (s *Sink) grant(requested string) (tier int, reason string) {
+	if requested == "" {
+		return 0, wire.ReasonDefault
+	}
+	if t, ok := s.lookupTier(requested); ok {
+		return t, wire.ReasonRequested
+	}
+	return 0, wire.ReasonUnknownQuality
+}
+
+// lookupTier finds a tier by the name clients use.
+func (s *Sink) lookupTier(name string) (int, bool) {
+	for i := range s.tiers {
+		if s.tiers[i].Name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// tierNames lists the tiers for error messages.
+func (s *Sink) tierNames() string {
+	names := make([]string, len(s.tiers))
+	for i, t := range s.tiers {
+		names[i] = t.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// refuse closes a connection that was not admitted, with code, sending
+// nothing else. It waits briefly for the client's answering close so that
+// the close frame is not lost to a connection reset.
+func (s *Sink) refuse(conn *websocket.Conn, r *http.Request, code int, why string) {
+	defer conn.Close()
+	if s.rejectLog.allow(time.Now(), time.Second) {
+		s.log.Warn("client refused", "remote", r.RemoteAddr, "code", code, "reason", why)
+	}
+	deadline := time.Now().Add(min(s.opts.WriteTimeout, closeGrace))
+	if err := conn.WriteControl(websocket.CloseMessage,
+		websocket.FormatCloseMessage(code, wire.CloseText(code)), deadline); err != nil {
+		return
+	}
+	conn.SetReadLimit(s.opts.MaxMessageSize)
+	if err := conn.SetReadDeadline(time.Now().Add(closeGrace)); err != nil {
+		return
+	}
+	for range 16 {
+		if _, _, err := conn.NextReader(); err != nil {
+			return
+		}
+	}
+}
+
+// qualityAttrs groups the requested and granted tier under "quality".
+func qualityAttrs(requested, granted string) slog.Attr {
+	return slog.Group("quality", "requested", requested, "granted", granted)
+}
