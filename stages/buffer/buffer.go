@@ -104,15 +104,23 @@ func (b *Buffer) QueueLen() (n, capacity int) {
 // emits everything left and returns nil. When ctx is cancelled, it counts
 // what it still holds as [pipeline.DropShutdown] and returns ctx.Err().
 func (b *Buffer) Run(ctx context.Context, in <-chan pipeline.Message, out pipeline.Output) error {
+	// The reader has a context of its own so that a failed emit stops it
+	// even when ctx lives on.
+	readCtx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
 	readerDone := make(chan struct{})
 	go func() {
 		defer close(readerDone)
-		b.read(ctx, in)
+		b.read(readCtx, in)
 	}()
 
 	err := b.write(ctx, out)
 
-	// On abort, wait for the reader so nothing is pushed after the count.
+	// On abort, stop the reader and wait for it, so that nothing is pushed
+	// after the count.
+	if err != nil {
+		stopReading()
+	}
 	<-readerDone
 	if err != nil {
 		b.mu.Lock()

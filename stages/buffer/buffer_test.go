@@ -348,3 +348,22 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		})
 	}
 }
+
+// failingOutput fails every emit with an error of its own, as a custom
+// Output might, while the context stays alive.
+type failingOutput struct{}
+
+func (failingOutput) Emit(context.Context, pipeline.Message) error { return errors.New("broken link") }
+
+func TestEmitFailureStopsRun(t *testing.T) {
+	rep := newReporter()
+	b, err := buffer.New(buffer.Options{Capacity: 10, OnFull: buffer.Block}, pipeline.Env{Report: rep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, done := start(context.Background(), b, failingOutput{})
+	in <- pipeline.Single("", frame(1))
+	if err := result(t, done); err == nil || err.Error() != "broken link" {
+		t.Fatalf("Run = %v, want the emit error", err)
+	}
+}
