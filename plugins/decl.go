@@ -35,6 +35,9 @@ const (
 	DefaultMaxBatch       = 16
 )
 
+// NoRestarts as Decl.MaxRestarts applies on_failure at the first failure.
+const NoRestarts = -1
+
 // Decl is one decoded `plugin "NAME" { ... }` block: which program provides
 // the stage kind NAME, and how it is supervised. Every stage block of that
 // kind runs its own plugin process.
@@ -60,7 +63,8 @@ type Decl struct {
 	// bytes. A frame larger than that is dropped.
 	MaxMessageSize int64
 	// MaxRestarts is how many times the plugin is restarted within
-	// RestartWindow before OnFailure applies.
+	// RestartWindow before OnFailure applies. Zero means
+	// DefaultMaxRestarts; use NoRestarts for none.
 	MaxRestarts   int
 	RestartWindow time.Duration
 	OnFailure     Policy
@@ -83,8 +87,11 @@ func (d Decl) withDefaults() Decl {
 	if d.MaxMessageSize <= 0 {
 		d.MaxMessageSize = DefaultMaxMessageSize
 	}
-	if d.MaxRestarts < 0 {
-		d.MaxRestarts = 0
+	switch {
+	case d.MaxRestarts == 0:
+		d.MaxRestarts = DefaultMaxRestarts
+	case d.MaxRestarts < 0:
+		d.MaxRestarts = NoRestarts
 	}
 	if d.RestartWindow <= 0 {
 		d.RestartWindow = DefaultRestartWindow
@@ -147,6 +154,9 @@ func DeclFromConfig(name string, c *pipeline.Config, dir string) (Decl, error) {
 		InFlight:       c.Int("in_flight"),
 		MaxBatch:       c.Int("max_batch"),
 		Range:          c.DefRange,
+	}
+	if d.MaxRestarts == 0 {
+		d.MaxRestarts = NoRestarts
 	}
 	if len(d.Command) == 0 || d.Command[0] == "" {
 		return Decl{}, c.Errorf("command", "Empty command",

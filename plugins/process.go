@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -104,6 +105,8 @@ type process struct {
 	// locked OS thread, end; see setProcAttr.
 	release  chan struct{}
 	stopOnce sync.Once
+	// killedByUs is set when the host sent SIGKILL to a live plugin.
+	killedByUs atomic.Bool
 }
 
 // startProcess starts the plugin and completes the handshake. Plugin log
@@ -186,12 +189,24 @@ func (p *process) pid() int {
 // output has been read, so the crash report has its last words.
 func (p *process) kill() {
 	p.stopOnce.Do(func() {
-		if p.cmd.Process != nil {
-			_ = p.cmd.Process.Kill()
+		if p.cmd.Process != nil && !p.client.Exited() {
+			p.killedByUs.Store(p.cmd.Process.Kill() == nil)
 		}
 		p.client.Kill()
 		close(p.release)
 	})
+}
+
+// exitStatus describes how the process ended, once it has.
+func (p *process) exitStatus() string {
+	ps := p.cmd.ProcessState
+	switch {
+	case ps == nil:
+		return "the process has not been seen to exit"
+	case p.killedByUs.Load():
+		return "the process was killed by streampipe"
+	}
+	return "the process ended: " + ps.String()
 }
 
 // stop shuts a healthy plugin down: go-plugin asks it to exit and kills it

@@ -233,6 +233,14 @@ func (s *Stage) fail(sess *session, st *runState, reason string, err error) {
 	}
 	s.dropQueue(st, pipeline.DropPluginError)
 	s.setSession(nil)
+	if err != nil {
+		// The stream broke: the plugin is probably exiting. Give it a
+		// moment, so the report shows its own exit status, not our kill.
+		select {
+		case <-sess.proc.conn.Exited:
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 	sess.teardown()
 	s.crashes.Add(1)
 	s.failures = append(s.failures, time.Now())
@@ -243,6 +251,7 @@ func (s *Stage) fail(sess *session, st *runState, reason string, err error) {
 	if err != nil {
 		detail += ": " + err.Error()
 	}
+	detail += "; " + sess.proc.exitStatus()
 	s.log.Error("plugin failed; this is a bug in the plugin, report it to its author with these lines",
 		"reason", reason, "frames", frames, "error", errors.New(detail+tailText(sess.proc.logs.Tail())))
 }
@@ -278,7 +287,7 @@ func (s *Stage) recover(ctx context.Context, st *runState) (done bool, err error
 			}
 		}
 		s.failures = kept
-		if len(s.failures) > s.decl.MaxRestarts {
+		if len(s.failures) > max(s.decl.MaxRestarts, 0) {
 			return false, s.exhausted()
 		}
 
@@ -330,7 +339,7 @@ func (s *Stage) dropFor(ctx context.Context, st *runState, d time.Duration) (boo
 // exhausted applies on_failure once the restart budget is spent.
 func (s *Stage) exhausted() error {
 	why := fmt.Sprintf("plugin failed %d times within %s (max_restarts = %d)",
-		len(s.failures), s.decl.RestartWindow, s.decl.MaxRestarts)
+		len(s.failures), s.decl.RestartWindow, max(s.decl.MaxRestarts, 0))
 	switch s.decl.OnFailure {
 	case PolicyPass, PolicyDrop:
 		s.mode = s.decl.OnFailure
