@@ -151,11 +151,12 @@ func (s *Stage) Process(ctx context.Context, m pipeline.Message, out pipeline.Ou
 
 // frame hands one frame to every tier and returns how many tiers left it
 // out.
-func (s *Stage) frame(ctx context.Context, f *pipeline.Frame, out pipeline.Output) (skipped int, err error) {
+func (s *Stage) frame(ctx context.Context, f *pipeline.Frame, out pipeline.Output) (int, error) {
 	var (
-		img       image.Image
-		decodeErr error
-		decoded   bool
+		skipped int
+		img     image.Image
+		imgErr  error
+		decoded bool
 	)
 	for i := range s.tiers {
 		t := &s.tiers[i]
@@ -167,15 +168,14 @@ func (s *Stage) frame(ctx context.Context, f *pipeline.Frame, out pipeline.Outpu
 		g := f
 		if t.enc != nil {
 			// Decode at most once per frame, for the first re-encoding
-			// tier that takes it.
+			// tier that takes it; the others reuse the picture.
 			if !decoded {
-				img, decodeErr = s.dec.decode(f)
+				img, imgErr = s.dec.decode(f)
 				decoded = true
 			}
-			if decodeErr == nil {
+			err := imgErr
+			if err == nil {
 				g, err = t.enc.encode(f, img)
-			} else {
-				err = decodeErr
 			}
 			if err != nil {
 				s.invalidFrame(t.Name, err)
@@ -183,8 +183,8 @@ func (s *Stage) frame(ctx context.Context, f *pipeline.Frame, out pipeline.Outpu
 			}
 		}
 
-		if emitErr := out.Emit(ctx, pipeline.Single(t.Name, g)); emitErr != nil {
-			return skipped, emitErr
+		if err := out.Emit(ctx, pipeline.Single(t.Name, g)); err != nil {
+			return skipped, err
 		}
 	}
 	return skipped, nil
