@@ -36,6 +36,9 @@ type stopReq struct {
 	// (zero: each write bounded by write_timeout only).
 	flush    bool
 	deadline time.Time
+	// linger: the reader is discarding the client's input after a close
+	// gorilla sent; wait for it before closing the socket.
+	linger bool
 }
 
 // client is one connection. Its writer goroutine (writeLoop) is the only

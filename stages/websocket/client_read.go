@@ -62,7 +62,7 @@ func readFailure(err error) stopReq {
 		return stopReq{code: ce.Code, reason: "client closed"}
 	case errors.Is(err, websocket.ErrReadLimit):
 		// gorilla has sent 1009 already.
-		return stopReq{code: wire.CloseTooBig, reason: wire.CloseText(wire.CloseTooBig)}
+		return stopReq{code: wire.CloseTooBig, reason: wire.CloseText(wire.CloseTooBig), linger: true}
 	case errors.As(err, &ne) && ne.Timeout():
 		return stopReq{code: wire.ClosePingTimeout, reason: wire.CloseText(wire.ClosePingTimeout), sendClose: true}
 	}

@@ -132,13 +132,17 @@ func writeFailure(err error) stopReq {
 // client and logs why it left.
 func (c *client) finish(writeErr error) {
 	r := c.req
+	await := r.linger
 	if r.sendClose && writeErr == nil {
 		deadline := time.Now().Add(min(c.s.opts.WriteTimeout, closeGrace))
-		_ = c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(r.code, r.reason), deadline)
+		err := c.conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(r.code, r.reason), deadline)
+		await = await || err == nil
 	}
-	select {
-	case <-c.readerDone:
-	case <-time.After(closeGrace):
+	if await {
+		select {
+		case <-c.readerDone:
+		case <-time.After(closeGrace):
+		}
 	}
 	c.conn.Close()
 	<-c.readerDone

@@ -10,3 +10,6 @@ func QueuedBatches(s *Sink) int {
 	}
 	return n
 }
+
+// RenderIndex renders the viewer page.
+var RenderIndex = renderIndex

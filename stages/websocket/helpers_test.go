@@ -215,7 +215,7 @@ func (r *reporter) Drop(reason string, n int) {
 	r.drops[reason] += n
 	r.mu.Unlock()
 }
-func (r *reporter) Skip(int)                           {}
+func (r *reporter) Skip(int)                          {}
 func (r *reporter) SetHealth(pipeline.Health, string) {}
 
 func (r *reporter) dropped(reason string) int {

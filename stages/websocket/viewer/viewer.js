@@ -111,6 +111,9 @@
       case 'quality':
         wanted = msg.quality;
         setTier(msg.quality, msg.fps);
+        // Measure the new tier afresh rather than averaging in the old.
+        connectedAt = performance.now();
+        arrivals.length = 0;
         break;
       case 'error':
         showError(msg.code + ': ' + msg.message);
