@@ -134,8 +134,11 @@ func startProcess(p program, startTimeout time.Duration, maxMsg int64, log *slog
 		// go-plugin's own lifecycle messages are not for users, and with
 		// its logger off go-plugin skips parsing stderr, which logs does.
 		Logger: hclog.NewNullLogger(),
-		GRPCDialOptions: []grpc.DialOption{grpc.WithDefaultCallOptions(
-			grpc.MaxCallRecvMsgSize(int(maxMsg)), grpc.MaxCallSendMsgSize(int(maxMsg)))},
+		GRPCDialOptions: []grpc.DialOption{
+			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(int(maxMsg)), grpc.MaxCallSendMsgSize(int(maxMsg))),
+			grpc.WithInitialWindowSize(wire.WindowSize),
+			grpc.WithInitialConnWindowSize(wire.WindowSize),
+		},
 	}
 	if p.sum != nil {
 		cfg.SecureConfig = &plugin.SecureConfig{Checksum: p.sum, Hash: sha256.New()}

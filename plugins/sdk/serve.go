@@ -38,7 +38,8 @@ func Serve(p Plugin) {
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.PluginSets(srv),
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			opts = append(opts, grpc.MaxRecvMsgSize(max), grpc.MaxSendMsgSize(max))
+			opts = append(opts, grpc.MaxRecvMsgSize(max), grpc.MaxSendMsgSize(max),
+				grpc.InitialWindowSize(wire.WindowSize), grpc.InitialConnWindowSize(wire.WindowSize))
 			return grpc.NewServer(opts...)
 		},
 		Logger: hclog.New(&hclog.LoggerOptions{

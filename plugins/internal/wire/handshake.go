@@ -39,6 +39,13 @@ const EnvMaxMessageSize = "STREAMPIPE_PLUGIN_MAX_MESSAGE_SIZE"
 // large enough for a batch of several uncompressed 1080p frames.
 const DefaultMaxMessageSize = 64 << 20
 
+// WindowSize is the HTTP/2 flow-control window both sides use for the
+// frame stream and its connection. gRPC's default starts at 64 KiB and
+// grows only under sustained load, so at 30 fps every 64 KiB frame would
+// wait a round trip for window updates; a fixed window of a few frames
+// avoids that, at the cost of that much buffer memory per plugin.
+const WindowSize = 4 << 20
+
 // MaxMessageSizeFromEnv returns the limit the host passed in env, or the
 // default.
 func MaxMessageSizeFromEnv(getenv func(string) string) int {
