@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/streampipe/streampipe/pipeline"
 )
@@ -55,61 +54,62 @@ func (e *errWriter) printf(format string, args ...any) {
 }
 
 // The prose of the reference, shared by both formats. Paragraphs are
-// separated by blank lines; lines starting with "    " are code.
+// separated by blank lines; lines starting with "    " are code; the text
+// format drops the backquotes that mark code in Markdown.
 const (
-	refIntro = `A configuration file declares input variables and one or more pipelines.
-Each pipeline links stages in a chain: a capture produces frames, middle
-stages (buffers, the quality tiers, the batcher, plugin stages) transform
-them, and every sink receives the same final stream.`
+	refIntro = "A configuration file declares input variables and one or more pipelines.\n" +
+		"Each pipeline links stages in a chain: a capture produces frames, middle\n" +
+		"stages (buffers, the quality tiers, the batcher, plugin stages) transform\n" +
+		"them, and every sink receives the same final stream."
 
-	refVariable = `Declares an input variable, referred to as var.NAME in expressions. Values
-are taken from, lowest precedence first: the default; the environment
-variable STREAMPIPE_VAR_NAME; -var-file files (lines of name = value, or JSON
-when the file name ends in .json), later files winning; -var NAME=VALUE
-flags, later flags winning. A value given for an undeclared variable in a
--var flag or a -var-file is an error; environment variables that match no
-declared variable are ignored. A variable without a default must get a value.
+	refVariable = "Declares an input variable, referred to as `var.NAME` in expressions.\n" +
+		"Values are taken from, lowest precedence first: the `default`; the\n" +
+		"environment variable `STREAMPIPE_VAR_NAME`; `-var-file` files (lines of\n" +
+		"`name = value`, or JSON when the file name ends in `.json`), later files\n" +
+		"winning; `-var NAME=VALUE` flags, later flags winning. A value given for an\n" +
+		"undeclared variable by a `-var` flag or a `-var-file` is an error;\n" +
+		"environment variables that match no declared variable are ignored. A\n" +
+		"variable without a default must be given a value.\n" +
+		"\n" +
+		"For string and untyped variables, a `-var` or environment value is taken\n" +
+		"literally. For other types it is read as an HCL expression, such as\n" +
+		"`-var fps=25` or `-var 'args=[\"-re\"]'`."
 
-For string and untyped variables, a -var or environment value is taken
-literally. For other types it is read as an HCL expression, such as
--var fps=25 or -var 'args=["-re"]'.`
+	refVariableAttrs = "default: The value when none is given: a constant expression (functions are allowed, variables are not).\n" +
+		"type: A type constraint: `string`, `number`, `bool`, `list(TYPE)`, `map(TYPE)`, `object({...})` or `any`. Without it the variable takes a value of any type.\n" +
+		"description: What the variable is for."
 
-	refVariableAttrs = `default: the value when none is given; a constant expression (functions allowed, no variables).
-type: a type constraint: string, number, bool, list(TYPE), map(TYPE), object({...}) or any. Without it the variable takes any type.
-description: what the variable is for.`
+	refValues = "Durations are strings with a unit: `\"250ms\"`, `\"5s\"`, `\"1m30s\"` (units ms, s,\n" +
+		"m and h). A bare number is rejected, because its unit would be a guess.\n" +
+		"\n" +
+		"Sizes are a number of bytes or a string with a unit: `\"64KiB\"`, `\"16MiB\"`\n" +
+		"(powers of 1024) or `\"1.5MB\"` (powers of 1000).\n" +
+		"\n" +
+		"Paths are strings; a relative path is resolved against the directory of the\n" +
+		"configuration file, and so is a default path such as `\".\"`.\n" +
+		"\n" +
+		"Integers must be whole numbers. `null` leaves an attribute unset, as if it\n" +
+		"were not written."
 
-	refValues = `Durations are strings with a unit: "250ms", "5s", "1m30s" (ms, s, m and h;
-Go's time.ParseDuration). A bare number is rejected, because its unit would
-be a guess.
-
-Sizes are a number of bytes or a string with a unit: "64KiB", "16MiB" (powers
-of 1024) or "1.5MB" (powers of 1000).
-
-Paths are strings; a relative path is resolved against the directory of the
-configuration file, including default paths.
-
-Integers must be whole numbers. A null value leaves an attribute unset, as
-if it were not written.`
-
-	refPipeline = `Declares a pipeline. Its blocks are its stages, in this order:
-
-    capture "KIND" { ... }          exactly one, first
-    buffer { ... }                   any number
-    quality { ... }                  at most one
-    batch { ... }                    at most one, after quality
-    stage "KIND" "NAME" { ... }      any number (plugin stages)
-    sink "KIND" { ... }              one or more, after every other stage
-
-Middle stages run in the order written. When a pipeline has no quality
-block, a quality stage with its default tiers is added after the last middle
-stage, or right before batch when there is one. When it has no batch block,
-a batch stage with its defaults is added right after quality.
-
-Every stage block also takes the attribute name (a string), which names the
-stage in logs, metrics and errors. It defaults to the block type (capture,
-buffer, quality, batch), the kind of a sink, or the second label of a stage
-block. Names are unique within a pipeline, so a second buffer, or a second
-sink of the same kind, needs a name.`
+	refPipeline = "Declares a pipeline. Its blocks are its stages, in this order:\n" +
+		"\n" +
+		"    capture \"KIND\" { ... }         exactly one, first\n" +
+		"    buffer { ... }                 any number\n" +
+		"    quality { ... }                at most one\n" +
+		"    batch { ... }                  at most one, after quality\n" +
+		"    stage \"KIND\" \"NAME\" { ... }    any number (plugin stages)\n" +
+		"    sink \"KIND\" { ... }            one or more, after every other stage\n" +
+		"\n" +
+		"Middle stages run in the order written. When a pipeline has no `quality`\n" +
+		"block, a quality stage with its default tiers is added after the last\n" +
+		"middle stage, or right before `batch` when there is one. When it has no\n" +
+		"`batch` block, a batch stage with its defaults is added right after quality.\n" +
+		"\n" +
+		"Every stage block also takes the attribute `name`, which names the stage\n" +
+		"in logs, metrics and errors. It defaults to the block type (`capture`,\n" +
+		"`buffer`, `quality`, `batch`), the kind of a sink, or the second label of a\n" +
+		"`stage` block. Names are unique within a pipeline, so a second buffer, or a\n" +
+		"second sink of the same kind, needs a `name`."
 )
 
 // familyDocs introduces each family of stage blocks.
@@ -379,6 +379,11 @@ func (t *textWriter) blocks(w *errWriter, blocks []pipeline.BlockSpec, indent st
 }
 
 func (t *textWriter) attrs(w *errWriter, attrs []pipeline.Attr, indent string) {
+	nameW, typeW := 0, 0
+	for _, a := range attrs {
+		nameW = max(nameW, len(a.Name))
+		typeW = max(typeW, len(a.Type.String()))
+	}
 	for _, a := range attrs {
 		var facts []string
 		if d := attrDefault(a); d == "required" {
@@ -389,11 +394,8 @@ func (t *textWriter) attrs(w *errWriter, attrs []pipeline.Attr, indent string) {
 		if al := attrAllowed(a); al != "" {
 			facts = append(facts, al)
 		}
-		var line strings.Builder
-		tw := tabwriter.NewWriter(&line, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\n", indent, a.Name, a.Type, strings.Join(facts, ", "))
-		_ = tw.Flush()
-		w.printf("%s", line.String())
+		line := fmt.Sprintf("%s%-*s  %-*s  %s", indent, nameW, a.Name, typeW, a.Type, strings.Join(facts, ", "))
+		w.printf("%s\n", strings.TrimRight(line, " "))
 		if a.Doc != "" {
 			t.para(w, a.Doc, indent+"    ")
 		}
@@ -406,6 +408,7 @@ func (t *textWriter) attrs(w *errWriter, attrs []pipeline.Attr, indent string) {
 // para writes text wrapped at 80 columns under indent, keeping code lines
 // (starting with four spaces) as they are, then a blank line.
 func (t *textWriter) para(w *errWriter, text, indent string) {
+	text = strings.ReplaceAll(text, "`", "")
 	for _, p := range strings.Split(strings.TrimSpace(text), "\n\n") {
 		if strings.HasPrefix(p, "    ") {
 			for _, line := range strings.Split(p, "\n") {

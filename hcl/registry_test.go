@@ -107,7 +107,7 @@ func testRegistry() *pipeline.Registry {
 		{
 			Family: pipeline.FamilyStage, Name: "tag",
 			Spec: pipeline.Spec{Attrs: []pipeline.Attr{{Name: "settings", Type: pipeline.TypeAny}}},
-			New: func(*pipeline.Config, pipeline.Env) (any, error) { return fakeProcessor{}, nil },
+			New:  func(*pipeline.Config, pipeline.Env) (any, error) { return fakeProcessor{}, nil },
 		},
 	} {
 		r.MustRegister(k)
@@ -115,7 +115,11 @@ func testRegistry() *pipeline.Registry {
 	return r
 }
 
-type fakeSource struct{ fps float64 }
+// fakeSource records the configuration its factory received.
+type fakeSource struct {
+	fps float64
+	cfg *pipeline.Config
+}
 
 func (fakeSource) Run(context.Context, pipeline.Output) error { return nil }
 func (s fakeSource) Describe(pipeline.StreamInfo) pipeline.StreamInfo {
@@ -123,7 +127,7 @@ func (s fakeSource) Describe(pipeline.StreamInfo) pipeline.StreamInfo {
 }
 
 func newFakeSource(c *pipeline.Config, _ pipeline.Env) (any, error) {
-	return fakeSource{fps: c.Float("fps")}, nil
+	return fakeSource{fps: c.Float("fps"), cfg: c}, nil
 }
 
 type fakeRunner struct{}

@@ -1,0 +1,66 @@
+package hcl
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+)
+
+// FuzzLoad feeds arbitrary files to Load, and its diagnostics to both
+// renderers; none may panic. The seed corpus is every file under testdata,
+// and crashers found so far live in testdata/fuzz/FuzzLoad.
+func FuzzLoad(f *testing.F) {
+	seeds, err := filepath.Glob(filepath.Join("testdata", "*", "*.hcl"))
+	if err != nil || len(seeds) == 0 {
+		f.Fatalf("no seed files: %v", err)
+	}
+	for _, path := range seeds {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(src)
+	}
+	reg := tableRegistry(f)
+
+	// One directory for all inputs: a new one per input would cost more
+	// than loading it.
+	dir := f.TempDir()
+	var n atomic.Int64
+
+	f.Fuzz(func(t *testing.T, src []byte) {
+		path := filepath.Join(dir, fmt.Sprintf("fuzz-%d.hcl", n.Add(1)))
+		defer os.Remove(path)
+		if err := os.WriteFile(path, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, diags := Load(path, Options{Registry: reg})
+		if cfg == nil {
+			t.Fatal("Load returned a nil Config")
+		}
+		if !diags.HasErrors() && len(cfg.Pipelines) == 0 {
+			t.Fatal("no errors but no pipelines either")
+		}
+		if diags.HasErrors() {
+			for _, d := range diags {
+				if d.Summary == "" {
+					t.Errorf("diagnostic without a summary: %v", d)
+				}
+			}
+		}
+		if err := NewValidateReport(diags, cfg.Files()).WriteJSON(io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteDiagnostics(io.Discard, diags, cfg.Files(), 80, true); err != nil {
+			t.Fatal(err)
+		}
+		if out, fdiags := Format(path, src); !fdiags.HasErrors() {
+			if again, _ := Format(path, out); string(again) != string(out) {
+				t.Errorf("Format is not idempotent on %q", src)
+			}
+		}
+	})
+}

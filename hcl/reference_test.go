@@ -1,0 +1,90 @@
+package hcl
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/streampipe/streampipe/internal/testenv"
+)
+
+// TestReferenceDoc keeps docs/configuration.md in step with the registry:
+// it fails when the committed file differs from what WriteReference
+// produces. Regenerate with go test ./hcl -run TestReferenceDoc -update.
+func TestReferenceDoc(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteReference(&buf, tableRegistry(t), ReferenceMarkdown); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, testenv.Path(t, "docs", "configuration.md"), buf.Bytes())
+}
+
+func TestReferenceCoversEveryKind(t *testing.T) {
+	reg := tableRegistry(t)
+	for _, format := range []string{ReferenceMarkdown, ReferenceText} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteReference(&buf, reg, format); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			want := []string{`variable`, `pipeline`, `drain_timeout`, "STREAMPIPE_VAR_", "format", "upper"}
+			for _, k := range reg.Kinds() {
+				want = append(want, kindHeader(k))
+				for _, a := range k.Spec.Attrs {
+					want = append(want, a.Name)
+				}
+				for _, b := range k.Spec.Blocks {
+					want = append(want, nestedHeader(b))
+					for _, a := range b.Spec.Attrs {
+						want = append(want, a.Name)
+					}
+				}
+			}
+			for _, w := range want {
+				if !strings.Contains(out, w) {
+					t.Errorf("reference lacks %q", w)
+				}
+			}
+
+			var again bytes.Buffer
+			if err := WriteReference(&again, reg, format); err != nil {
+				t.Fatal(err)
+			}
+			if again.String() != out {
+				t.Error("reference output is not deterministic")
+			}
+		})
+	}
+}
+
+func TestReferenceText(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteReference(&buf, testRegistry(), ReferenceText); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		// Attribute lines: name, type, then facts, aligned.
+		"    capacity  integer  default 10, at least 1\n",
+		"    on_full   string   default \"drop_oldest\", one of \"drop_oldest\", \"drop_newest\" or \"block\"\n",
+		"    command          list(string)  required\n",
+		"    tier \"NAME\" block, any number\n",
+		"        fps           number   required, greater than 0\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text reference lacks %q", want)
+		}
+	}
+	for i, line := range strings.Split(out, "\n") {
+		if len(line) > 100 {
+			t.Errorf("line %d is %d columns wide: %q", i+1, len(line), line)
+		}
+	}
+}
+
+func TestReferenceUnknownFormat(t *testing.T) {
+	if err := WriteReference(&bytes.Buffer{}, testRegistry(), "html"); err == nil {
+		t.Error("WriteReference accepted format html")
+	}
+}
