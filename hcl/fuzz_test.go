@@ -51,7 +51,7 @@ func FuzzLoad(f *testing.F) {
 				}
 			}
 		}
-		if err := NewValidateReport(diags, cfg.Files()).WriteJSON(io.Discard); err != nil {
+		if err := newReport(diags, cfg.Files()).Write(io.Discard); err != nil {
 			t.Fatal(err)
 		}
 		if err := WriteDiagnostics(io.Discard, diags, cfg.Files(), 80, true); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and docs/configuration.md")
@@ -46,7 +47,7 @@ func TestValidateReportGolden(t *testing.T) {
 			_, opts := readExpectations(t, path)
 			cfg, diags := Load(path, opts)
 			var buf bytes.Buffer
-			if err := NewValidateReport(diags, cfg.Files()).WriteJSON(&buf); err != nil {
+			if err := newReport(diags, cfg.Files()).Write(&buf); err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, filepath.Join("testdata", "golden", name+".json"), buf.Bytes())
@@ -67,4 +68,10 @@ func TestWriteDiagnosticsGolden(t *testing.T) {
 			checkGolden(t, filepath.Join("testdata", "golden", name+".txt"), buf.Bytes())
 		})
 	}
+}
+
+func newReport(diags hcl.Diagnostics, files map[string]*hcl.File) *ValidateReport {
+	r := NewValidateReport()
+	r.Add(diags, files)
+	return r
 }

@@ -73,15 +73,15 @@ type Snippet struct {
 	HighlightEndOffset   int `json:"highlight_end_offset"`
 }
 
-// NewValidateReport returns a report of diags. files holds the sources
-// for snippets (see Config.Files); it may be nil.
-func NewValidateReport(diags hcl.Diagnostics, files map[string]*hcl.File) *ValidateReport {
-	r := &ValidateReport{FormatVersion: ReportFormatVersion, Valid: true, Diagnostics: []ReportDiagnostic{}}
-	r.Add(diags, files)
-	return r
+// NewValidateReport returns an empty, valid report. Add the diagnostics of
+// each file checked, then Write it.
+func NewValidateReport() *ValidateReport {
+	return &ValidateReport{FormatVersion: ReportFormatVersion, Valid: true, Diagnostics: []ReportDiagnostic{}}
 }
 
-// Add appends the diagnostics of another file to the report.
+// Add appends the diagnostics of one file to the report, in their order,
+// and updates the counts and Valid. files holds the sources for snippets
+// (see Config.Files); it may be nil, which leaves out the snippets.
 func (r *ValidateReport) Add(diags hcl.Diagnostics, files map[string]*hcl.File) {
 	for _, d := range diags {
 		rd := ReportDiagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
@@ -108,8 +108,8 @@ func (r *ValidateReport) Add(diags hcl.Diagnostics, files map[string]*hcl.File) 
 	r.Valid = r.ErrorCount == 0
 }
 
-// WriteJSON writes the report as indented JSON followed by a newline.
-func (r *ValidateReport) WriteJSON(w io.Writer) error {
+// Write writes the report as indented JSON followed by a newline.
+func (r *ValidateReport) Write(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	// Synthetic filenames such as <value for var.x from -var> stay
