@@ -9,17 +9,32 @@ import (
 )
 
 // build calls each stage's factory in chain order, handing each the stream
-// description its upstream emits. A stage that did not decode, or whose
-// factory fails, passes its upstream's description through, so that the
-// stages after it still report their own errors.
+// description its upstream emits.
+//
+// After a stage fails (it did not decode, or its factory returned an
+// error) the loader keeps going, so that one run reports as much as it
+// can. A failed buffer or sink does not change the stream, so the stages
+// after it are built with the description passed through. A failed
+// capture, quality, batch or plugin stage would have changed it, so the
+// description after it is unknown, and the factories after it are not
+// called: checked against a wrong description, they would report errors
+// that are not there (a quality stage behind a broken capture would miss
+// its frame rate). Their blocks were decoded and checked all the same.
 func (l *loader) build(p *pipelineDecl) ([]pipeline.Node, hcl.Diagnostics) {
 	var (
 		diags    hcl.Diagnostics
 		nodes    []pipeline.Node
 		upstream pipeline.StreamInfo
+		// unknown is set when the stream's description is unknown from
+		// here on; without a capture it is unknown from the start.
+		unknown = len(p.chain) == 0 || p.chain[0].fam.family != pipeline.FamilyCapture
 	)
 	for _, s := range p.chain {
+		if unknown {
+			break
+		}
 		if s.kind == nil || !s.ok {
+			unknown = changesStream(s)
 			continue
 		}
 		in := upstream
@@ -37,6 +52,7 @@ func (l *loader) build(p *pipelineDecl) ([]pipeline.Node, hcl.Diagnostics) {
 		stage, err := s.kind.New(s.cfg, env)
 		if err != nil {
 			diags = diags.Extend(factoryDiagnostics(err, s))
+			unknown = changesStream(s)
 			continue
 		}
 		out := in
@@ -107,4 +123,14 @@ func leafErrors(err error) []error {
 		}
 	}
 	return []error{err}
+}
+
+// changesStream reports whether a stage of s's family may change the
+// stream's description (see pipeline.Describer).
+func changesStream(s *stageDecl) bool {
+	switch s.fam.family {
+	case pipeline.FamilyBuffer, pipeline.FamilySink:
+		return false
+	}
+	return true
 }

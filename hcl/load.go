@@ -70,6 +70,9 @@ type loader struct {
 	vars     []*variable
 	varIndex map[string]*variable
 	ctx      *hcl.EvalContext
+	// unknowns counts attributes left unset because their value was
+	// unknown (it refers to a variable without a valid value).
+	unknowns int
 
 	pipelines    []*pipelineDecl
 	pipelineByID map[string]*pipelineDecl

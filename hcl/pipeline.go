@@ -80,7 +80,9 @@ func (l *loader) decodePipeline(b *hcl.Block) hcl.Diagnostics {
 	// their errors too; but only a clean pipeline is linked.
 	nodes, d := l.build(p)
 	diags = diags.Extend(d)
-	if diags.HasErrors() {
+	if diags.HasErrors() || len(nodes) != len(p.chain) {
+		// A stage left out for an error reported elsewhere (a variable
+		// without a value) leaves the pipeline incomplete too.
 		return diags
 	}
 	built, err := pipeline.New(p.name, nodes, pipeline.Options{

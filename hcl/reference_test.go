@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/streampipe/streampipe/internal/testenv"
+	"github.com/streampipe/streampipe/stages"
 )
 
 // TestReferenceDoc keeps docs/configuration.md in step with the registry:
@@ -13,7 +14,7 @@ import (
 // produces. Regenerate with go test ./hcl -run TestReferenceDoc -update.
 func TestReferenceDoc(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteReference(&buf, tableRegistry(t), ReferenceMarkdown); err != nil {
+	if err := WriteReference(&buf, stages.Registry(), ReferenceMarkdown); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, testenv.Path(t, "docs", "configuration.md"), buf.Bytes())

@@ -83,8 +83,8 @@ type stageDecl struct {
 	duplicate bool
 
 	cfg *pipeline.Config
-	// ok is true when the block decoded without errors, so that its
-	// factory may be called.
+	// ok is true when the block decoded without errors and every value
+	// is known, so that its factory may be called.
 	ok bool
 }
 
@@ -156,9 +156,10 @@ func (l *loader) decodeStage(b *hcl.Block) (*stageDecl, hcl.Diagnostics) {
 	diags = diags.Extend(d2)
 	d.cfg = pipeline.NewConfig(spec, b.Labels...)
 	d.cfg.DefRange = toPipelineRange(b.DefRange)
+	unknowns := l.unknowns
 	diags = diags.Extend(l.decodeContent(content, d.cfg, b.DefRange, d.describe()))
 	diags = diags.Extend(l.stageName(d, content.Attributes))
-	d.ok = !diags.HasErrors()
+	d.ok = !diags.HasErrors() && l.unknowns == unknowns
 	return d, diags
 }
 
@@ -187,9 +188,11 @@ func (l *loader) unknownKind(b *hcl.Block, fam familyBlock) *hcl.Diagnostic {
 	if fix == "" {
 		fix = " Use one of those kinds."
 	}
-	available := "There are none in this build."
+	available := fmt.Sprintf("This build has no %s kinds.", fam.family)
 	if len(names) > 0 {
 		available = fmt.Sprintf("The %s kinds are %s.", fam.family, quoteAll(names))
+	} else {
+		fix = ""
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
@@ -268,7 +271,8 @@ func (l *loader) decodeContent(content *hcl.BodyContent, cfg *pipeline.Config, d
 			continue
 		case !val.IsWhollyKnown():
 			// Only a variable without a valid value makes unknowns, and
-			// that is reported already.
+			// that is reported already; but the block is incomplete.
+			l.unknowns++
 			continue
 		}
 		v, d := decodeValue(a, val, attr.Expr.Range(), l.dir)

@@ -4,7 +4,7 @@ pipeline "demo" {
   capture "synthetic" {}
   batch {
     min_size = 4
-    max_size = 2 # ERROR 16: Invalid batch size
+    max_size = 2 # ERROR 16: Batch size below minimum [Raise max_size]
   }
   sink "discard" {}
 }

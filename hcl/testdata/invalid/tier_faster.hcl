@@ -5,7 +5,7 @@ pipeline "demo" {
   }
   quality {
     tier "high" {
-      fps = 30 # ERROR 13: Tier faster than capture
+      fps = 30 # ERROR 13: Tier faster than its capture [Set fps to 10 or less]
     }
     tier "low" {
       fps = 5

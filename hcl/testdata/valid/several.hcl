@@ -39,7 +39,7 @@ pipeline "two" {
   }
   sink "websocket" {
     allowed_origins  = ["http://localhost:8080"]
-    max_message_size = "1.5MB"
+    max_message_size = "1.5kB"
   }
   sink "file" {
     path = "out.mjpeg"
