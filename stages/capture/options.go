@@ -1,0 +1,88 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/streampipe/streampipe/pipeline"
+)
+
+// Defaults shared by the capture kinds; a zero field of an options struct
+// takes the matching default.
+const (
+	// DefaultFPS is the nominal frame rate of every capture kind.
+	DefaultFPS = 30.0
+	// MaxFPS is the highest frame rate a capture accepts.
+	MaxFPS = 240.0
+)
+
+// fpsRange is the interval of every fps attribute, matching MaxFPS.
+const fpsRange = "(0,240]"
+
+// optionError is a problem with one option, named by its configuration
+// attribute so that the factory can report it at its place in the file.
+type optionError struct {
+	attr, summary, detail string
+}
+
+func (e *optionError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.attr, e.summary, e.detail)
+}
+
+func badOption(attr, summary, detailFormat string, args ...any) error {
+	return &optionError{attr: attr, summary: summary, detail: fmt.Sprintf(detailFormat, args...)}
+}
+
+// configError turns an error from an options check into one placed in the
+// configuration file.
+func configError(c *pipeline.Config, err error) error {
+	var oe *optionError
+	if errors.As(err, &oe) {
+		return c.Errorf(oe.attr, oe.summary, "%s", oe.detail)
+	}
+	return err
+}
+
+// checkFPS checks a frame rate against fpsRange.
+func checkFPS(fps float64) error {
+	if !(fps > 0 && fps <= MaxFPS) {
+		return badOption("fps", "frame rate out of range",
+			"fps is %g; give a rate greater than 0 and at most %g frames per second", fps, MaxFPS)
+	}
+	return nil
+}
+
+// tools returns env's logger and reporter, standing in no-op ones for
+// those left nil (as tests and embedders may).
+func tools(env pipeline.Env) (*slog.Logger, pipeline.Reporter) {
+	log, report := env.Logger, env.Report
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if report == nil {
+		report = nopReporter{}
+	}
+	return log, report
+}
+
+// nopReporter discards reports.
+type nopReporter struct{}
+
+func (nopReporter) Drop(string, int)                  {}
+func (nopReporter) Skip(int)                          {}
+func (nopReporter) SetHealth(pipeline.Health, string) {}
+
+// describe returns the stream description every capture kind gives.
+func describe(fps float64) pipeline.StreamInfo {
+	return pipeline.StreamInfo{FPS: fps, ContentType: pipeline.ContentTypeJPEG}
+}
+
+// orDefault returns v, or def when v is the zero value.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
