@@ -11,7 +11,9 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/streampipe/streampipe/internal/testenv"
 	"github.com/streampipe/streampipe/pipeline"
+	"github.com/streampipe/streampipe/stages"
 )
 
 // A test file states what Load must report on the line where it happens:
@@ -224,5 +226,30 @@ func checkChainShape(t *testing.T, p *pipeline.Pipeline) {
 	}
 	if fams[len(fams)-1] != pipeline.FamilySink {
 		t.Errorf("pipeline %s: last stage is %s, want a sink (%v)", p.Name(), fams[len(fams)-1], fams)
+	}
+}
+
+// TestExamples loads the example configurations shipped with streampipe
+// against the built-in stage kinds.
+func TestExamples(t *testing.T) {
+	for _, name := range []string{"pipeline.hcl", "video.hcl"} {
+		t.Run(name, func(t *testing.T) {
+			path := testenv.Path(t, "examples", name)
+			if _, err := os.Stat(path); err != nil {
+				t.Skipf("examples/%s is not there: %v", name, err)
+			}
+			cfg, diags := Load(path, Options{Registry: stages.Registry()})
+			if len(diags) > 0 {
+				var buf strings.Builder
+				_ = WriteDiagnostics(&buf, diags, cfg.Files(), 100, false)
+				t.Fatalf("examples/%s:\n%s", name, buf.String())
+			}
+			if len(cfg.Pipelines) == 0 {
+				t.Fatal("no pipelines")
+			}
+			for _, p := range cfg.Pipelines {
+				checkChainShape(t, p)
+			}
+		})
 	}
 }

@@ -30,9 +30,9 @@ var phaseDone = map[int]func(l *loader) hcl.Diagnostics{
 	phasePipelines: func(*loader) hcl.Diagnostics { return nil },
 }
 
-// rootBlocks is the root schema of the language.
-// TODO: plugin "NAME", telemetry and alert blocks come with the issues that
-// add them; each is one entry here plus its decoder.
+// rootBlocks is the root schema of the language. The plugin "NAME",
+// telemetry and alert blocks of later versions each become one entry here
+// plus their decoder.
 var rootBlocks = []rootBlock{
 	{
 		header: hcl.BlockHeaderSchema{Type: "variable", LabelNames: []string{"name"}},
