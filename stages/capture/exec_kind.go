@@ -85,6 +85,9 @@ the command is also killed if streampipe itself dies.
 
 // newExecStage is ExecKind's factory.
 func newExecStage(c *pipeline.Config, env pipeline.Env) (any, error) {
+	if err := checkRanges(c); err != nil {
+		return nil, err
+	}
 	opts := ExecOptions{
 		Command:        c.Strings("command"),
 		Format:         c.String("format"),

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/streampipe/streampipe/internal/testenv"
@@ -58,6 +59,7 @@ func TestExecParentKilled(t *testing.T) {
 	if pid == 0 {
 		t.Fatalf("the helper printed no pid: %v", sc.Err())
 	}
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) }) // should the test fail
 	if !processAlive(pid) {
 		t.Fatalf("command %d is not running", pid)
 	}

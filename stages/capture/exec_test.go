@@ -172,6 +172,7 @@ func TestExecStopKillsCommand(t *testing.T) {
 	out.waitFrames(t, 3)
 	pid := int(e.pid.Load())
 	grandchild := waitStderrPID(t, e)
+	t.Cleanup(func() { _ = syscall.Kill(grandchild, syscall.SIGKILL) }) // should the test fail
 	if pid == 0 || !processAlive(pid) || !processAlive(grandchild) {
 		t.Fatalf("command %d and its child %d should be running", pid, grandchild)
 	}

@@ -44,6 +44,9 @@ images beyond that are read again each time they play.
 
 // newFilesStage is FilesKind's factory.
 func newFilesStage(c *pipeline.Config, env pipeline.Env) (any, error) {
+	if err := checkRanges(c); err != nil {
+		return nil, err
+	}
 	f, err := NewFiles(FilesOptions{
 		Path: c.String("path"),
 		FPS:  c.Float("fps"),

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/streampipe/streampipe/pipeline"
 )
@@ -85,4 +86,38 @@ func orDefault[T comparable](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// checkRanges checks c's numbers, durations and sizes against their
+// attributes' ranges. The configuration loader checks them too; the
+// factories repeat it because in an options struct zero means the
+// default, so an out-of-range zero would otherwise pass unnoticed.
+func checkRanges(c *pipeline.Config) error {
+	for _, a := range c.Spec.Attrs {
+		if a.Range == "" {
+			continue
+		}
+		iv, err := pipeline.ParseInterval(a.Range)
+		if err != nil {
+			return fmt.Errorf("attribute %s: %w", a.Name, err)
+		}
+		var v float64
+		var unit func(float64) string
+		switch x := c.Value(a.Name).(type) {
+		case float64:
+			v = x
+		case int:
+			v = float64(x)
+		case int64:
+			v = float64(x)
+		case time.Duration:
+			v, unit = x.Seconds(), pipeline.DurationString
+		default:
+			continue
+		}
+		if !iv.Contains(v) {
+			return c.Errorf(a.Name, "value out of range", "%s is %v; it must be %s", a.Name, c.Value(a.Name), iv.Describe(unit))
+		}
+	}
+	return nil
 }

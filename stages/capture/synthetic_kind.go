@@ -16,8 +16,8 @@ and the one to test a pipeline with.
 
 Frames are paced on a clock aligned to the first frame; when encoding
 cannot keep up, missed frame slots are skipped (and counted) rather than
-sent in a burst. Encoding is the cost: about a millisecond per frame at
-640x360 on one core, growing with the pixel count.
+sent in a burst. JPEG encoding is the cost: a few milliseconds of one core
+per frame at 640x360, growing with the pixel count.
 
     capture "synthetic" {
       fps    = 30
@@ -53,6 +53,9 @@ sent in a burst. Encoding is the cost: about a millisecond per frame at
 
 // newSyntheticStage is SyntheticKind's factory.
 func newSyntheticStage(c *pipeline.Config, env pipeline.Env) (any, error) {
+	if err := checkRanges(c); err != nil {
+		return nil, err
+	}
 	s, err := NewSynthetic(SyntheticOptions{
 		FPS:         c.Float("fps"),
 		Width:       c.Int("width"),

@@ -1,0 +1,93 @@
+package capture
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestBackoff(t *testing.T) {
+	const base, max = 100 * time.Millisecond, time.Second
+	tests := []struct {
+		name string
+		ran  []time.Duration // how long each run lasted
+		want []time.Duration // the delay after each
+	}{
+		{"doubles up to max", []time.Duration{0, 0, 0, 0, 0, 0},
+			[]time.Duration{base, 200 * time.Millisecond, 400 * time.Millisecond, 800 * time.Millisecond, max, max}},
+		{"a long run resets", []time.Duration{0, 0, 0, max, 0},
+			[]time.Duration{base, 200 * time.Millisecond, 400 * time.Millisecond, base, 200 * time.Millisecond}},
+		{"a run just short of max does not", []time.Duration{0, max - 1},
+			[]time.Duration{base, 200 * time.Millisecond}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := backoff{base: base, max: max}
+			var got []time.Duration
+			for _, ran := range tc.ran {
+				got = append(got, b.next(ran))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("delays (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLineRing(t *testing.T) {
+	long := strings.Repeat("x", maxLineLen+50)
+	tests := []struct {
+		name   string
+		keep   int
+		writes []string
+		want   []string
+	}{
+		{"keeps the last lines", 2, []string{"a\nb\nc\n"}, []string{"b", "c"}},
+		{"lines split across writes", 3, []string{"hel", "lo\nwor", "ld\n"}, []string{"hello", "world"}},
+		{"carriage returns end lines", 3, []string{"frame=1\rframe=2\r\nerror\n"}, []string{"frame=1", "frame=2", "error"}},
+		{"unfinished last line counts", 2, []string{"a\nb\nunfinished"}, []string{"b", "unfinished"}},
+		{"blank lines are skipped", 3, []string{"\n  \n\na\n\n"}, []string{"a"}},
+		{"long lines are cut", 2, []string{long + "\nnext\n"}, []string{long[:maxLineLen], "next"}},
+		{"invalid UTF-8 is replaced", 1, []string{"bad \xff byte\n"}, []string{"bad \uFFFD byte"}},
+		{"keeping none", 0, []string{"a\nb\n"}, []string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newLineRing(tc.keep)
+			for _, w := range tc.writes {
+				if n, err := r.Write([]byte(w)); n != len(w) || err != nil {
+					t.Fatalf("Write = %d, %v", n, err)
+				}
+			}
+			if diff := cmp.Diff(tc.want, r.Lines()); diff != "" {
+				t.Errorf("lines (-want +got):\n%s", diff)
+			}
+			r.Reset()
+			if got := r.Lines(); len(got) != 0 {
+				t.Errorf("after Reset, lines = %q", got)
+			}
+		})
+	}
+}
+
+func TestExitErrorMessage(t *testing.T) {
+	tests := []struct {
+		name string
+		err  ExitError
+		want string
+	}{
+		{"with stderr", ExitError{Command: "ffmpeg", Code: 1, Status: "exit status 1", Stderr: []string{"a", "b"}},
+			"command \"ffmpeg\" ended with exit status 1; its last lines of stderr:\n\ta\n\tb"},
+		{"without", ExitError{Command: "cam", Code: -1, Status: "signal: killed"},
+			`command "cam" ended with signal: killed and wrote nothing to stderr`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.err.Error(); got != tc.want {
+				t.Errorf("Error() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
