@@ -284,3 +284,39 @@ func TestLoadWithoutRegistryPanics(t *testing.T) {
 	}()
 	Load("pipeline.hcl", Options{})
 }
+
+func TestNestedBlockCounts(t *testing.T) {
+	reg := testRegistry()
+	reg.MustRegister(pipeline.Kind{
+		Family: pipeline.FamilySink, Name: "multi", New: newFakeSink,
+		Spec: pipeline.Spec{Blocks: []pipeline.BlockSpec{{
+			Name: "target", Min: 1, Max: 2,
+			Spec: pipeline.Spec{Attrs: []pipeline.Attr{{Name: "url", Type: pipeline.TypeString, Required: true}}},
+		}}},
+	})
+	for _, tc := range []struct {
+		name, body string
+		want       []string // "line:col summary"
+	}{
+		{name: "within bounds", body: `target { url = "a" }`},
+		{name: "too few", body: ``, want: []string{"3:3 Insufficient target blocks"}},
+		{
+			name: "too many",
+			body: "target { url = \"a\" }\n    target { url = \"b\" }\n    target { url = \"c\" }",
+			want: []string{"6:5 Too many target blocks"},
+		},
+		{name: "nested required", body: `target {}`, want: []string{"4:5 Missing required argument"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "pipeline \"p\" {\n  capture \"synthetic\" {}\n  sink \"multi\" {\n    " + tc.body + "\n  }\n}\n"
+			_, diags := loadSource(t, src, Options{Registry: reg})
+			var got []string
+			for _, d := range diags {
+				got = append(got, fmt.Sprintf("%d:%d %s", d.Subject.Start.Line, d.Subject.Start.Column, d.Summary))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("diagnostics = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
