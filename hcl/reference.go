@@ -255,7 +255,7 @@ func (m *markdownWriter) kind(w *errWriter, k *pipeline.Kind) {
 		w.printf("%s\n\n", strings.TrimSpace(k.Summary))
 	}
 	if k.Doc != "" {
-		w.printf("%s\n\n", strings.TrimSpace(k.Doc))
+		m.prose(w, strings.Trim(k.Doc, "\n"))
 	}
 	if len(k.Spec.Attrs) == 0 && len(k.Spec.Blocks) == 0 {
 		w.printf("No attributes.\n\n")
@@ -296,7 +296,7 @@ func (m *markdownWriter) attrs(w *errWriter, attrs []pipeline.Attr) {
 func (m *markdownWriter) prose(w *errWriter, text string) {
 	for _, para := range strings.Split(text, "\n\n") {
 		if strings.HasPrefix(para, "    ") {
-			w.printf("```\n")
+			w.printf("```hcl\n")
 			for _, line := range strings.Split(para, "\n") {
 				w.printf("%s\n", strings.TrimPrefix(line, "    "))
 			}
