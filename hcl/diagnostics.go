@@ -13,7 +13,13 @@ import (
 // width columns (0 means no wrapping). color adds terminal colours.
 //
 // files usually comes from Config.Files.
-func WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File, width uint, color bool) error {
+func WriteDiagnostics(
+	w io.Writer,
+	diags hcl.Diagnostics,
+	files map[string]*hcl.File,
+	width uint,
+	color bool,
+) error {
 	return hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
 }
 

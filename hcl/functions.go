@@ -72,20 +72,33 @@ func boundedFormat(f function.Function) function.Function {
 			return f.ReturnTypeForValues(args)
 		},
 		Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
-			if len(args) > 0 && args[0].IsKnown() && !args[0].IsNull() && args[0].Type() == cty.String {
-				for _, m := range formatWidth.FindAllStringSubmatch(args[0].AsString(), -1) {
-					for _, n := range m[1:] {
-						if w, err := strconv.Atoi(n); n != "" && (err != nil || w > maxFormatWidth) {
-							return cty.NilVal, function.NewArgErrorf(0,
-								"width and precision must be at most %d, got %s", maxFormatWidth, n)
-						}
-					}
-				}
+			if err := checkFormatWidths(args); err != nil {
+				return cty.NilVal, err
 			}
 			return f.Call(args)
 		},
 	}
 	return function.New(spec)
+}
+
+// checkFormatWidths rejects a format string (the first argument) with a
+// width or precision above maxFormatWidth.
+func checkFormatWidths(args []cty.Value) error {
+	if len(args) == 0 || !args[0].IsKnown() || args[0].IsNull() || args[0].Type() != cty.String {
+		return nil
+	}
+	for _, m := range formatWidth.FindAllStringSubmatch(args[0].AsString(), -1) {
+		for _, n := range m[1:] {
+			if n == "" {
+				continue
+			}
+			if w, err := strconv.Atoi(n); err != nil || w > maxFormatWidth {
+				return function.NewArgErrorf(0, "width and precision must be at most %d, got %s",
+					maxFormatWidth, n)
+			}
+		}
+	}
+	return nil
 }
 
 // funcList renders the function names for the reference.

@@ -55,13 +55,17 @@ func (l *loader) decodePipeline(b *hcl.Block) hcl.Diagnostics {
 	// The pipeline's own attributes, and its stage blocks.
 	var headers []hcl.BlockHeaderSchema
 	for _, f := range familyBlocks {
-		headers = append(headers, hcl.BlockHeaderSchema{Type: string(f.family), LabelNames: f.labels})
+		headers = append(headers, hcl.BlockHeaderSchema{
+			Type:       string(f.family),
+			LabelNames: f.labels,
+		})
 	}
 	content, d := b.Body.Content(specSchema(pipelineMeta, nil, headers))
 	diags = diags.Extend(d)
 	p.meta = pipeline.NewConfig(pipelineMeta)
 	p.meta.DefRange = toPipelineRange(b.DefRange)
-	diags = diags.Extend(l.decodeContent(content, p.meta, b.DefRange, "pipeline "+quoteLabels(b.Labels)))
+	what := "pipeline " + quoteLabels(b.Labels)
+	diags = diags.Extend(l.decodeContent(content, p.meta, b.DefRange, what))
 
 	for _, sb := range content.Blocks {
 		if _, ok := familyOf(sb.Type); !ok {
@@ -114,8 +118,9 @@ func (l *loader) checkOrder(p *pipelineDecl) hcl.Diagnostics {
 		if !seen {
 			first[f] = s
 		}
+		single := f == pipeline.FamilyCapture || f == pipeline.FamilyQuality || f == pipeline.FamilyBatch
 		switch {
-		case seen && (f == pipeline.FamilyCapture || f == pipeline.FamilyQuality || f == pipeline.FamilyBatch):
+		case seen && single:
 			s.duplicate = true
 			diags = diags.Append(&hcl.Diagnostic{
 				Severity: hcl.DiagError,
@@ -200,7 +205,8 @@ func (l *loader) chain(p *pipelineDecl) []*stageDecl {
 		return slices.IndexFunc(chain, func(s *stageDecl) bool { return s.fam.family == f })
 	}
 	firstSink := func() int {
-		if i := slices.IndexFunc(chain, func(s *stageDecl) bool { return s.fam.rank == rankSink }); i >= 0 {
+		isSink := func(s *stageDecl) bool { return s.fam.rank == rankSink }
+		if i := slices.IndexFunc(chain, isSink); i >= 0 {
 			return i
 		}
 		return len(chain)
@@ -269,8 +275,9 @@ func checkNames(p *pipelineDecl) hcl.Diagnostics {
 		diags = diags.Append(&hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Duplicate stage name",
-			Detail: fmt.Sprintf("Pipeline %q already has a stage named %q, first declared at %s. "+
-				"Stage names must be unique within a pipeline. %s", p.name, s.name, where(first.defRange), fix),
+			Detail: fmt.Sprintf("Pipeline %q already has a stage named %q, first declared at "+
+				"%s. Stage names must be unique within a pipeline. %s",
+				p.name, s.name, where(first.defRange), fix),
 			Subject: s.nameRange.Ptr(),
 		})
 	}

@@ -29,7 +29,8 @@ func WriteReference(w io.Writer, r *pipeline.Registry, format string) error {
 	case ReferenceText:
 		rw = &textWriter{}
 	default:
-		return fmt.Errorf("write reference: unknown format %q (want %q or %q)", format, ReferenceMarkdown, ReferenceText)
+		return fmt.Errorf("write reference: unknown format %q (want %q or %q)",
+			format, ReferenceMarkdown, ReferenceText)
 	}
 	ew := &errWriter{w: w}
 	rw.write(ew, r)
@@ -75,8 +76,10 @@ const (
 		"literally. For other types it is read as an HCL expression, such as\n" +
 		"`-var fps=25` or `-var 'args=[\"-re\"]'`."
 
-	refVariableAttrs = "default: The value when none is given: a constant expression (functions are allowed, variables are not).\n" +
-		"type: A type constraint: `string`, `number`, `bool`, `list(TYPE)`, `map(TYPE)`, `object({...})` or `any`. Without it the variable takes a value of any type.\n" +
+	refVariableAttrs = "default: The value when none is given: a constant expression " +
+		"(functions are allowed, variables are not).\n" +
+		"type: A type constraint: `string`, `number`, `bool`, `list(TYPE)`, `map(TYPE)`, " +
+		"`object({...})` or `any`. Without it the variable takes a value of any type.\n" +
 		"description: What the variable is for."
 
 	refValues = "Durations are strings with a unit: `\"250ms\"`, `\"5s\"`, `\"1m30s\"` (units ms, s,\n" +
@@ -118,12 +121,18 @@ var familyDocs = []struct {
 	header string
 	doc    string
 }{
-	{pipeline.FamilyCapture, `capture "KIND"`, "Produces the frames. Exactly one per pipeline, first."},
-	{pipeline.FamilyBuffer, "buffer", "A bounded queue that absorbs bursts, with a policy for when it is full."},
-	{pipeline.FamilyQuality, "quality", "Assigns frames to quality tiers, each with its own frame rate, scale and JPEG quality."},
-	{pipeline.FamilyBatch, "batch", "Groups frames of each tier into messages."},
-	{pipeline.FamilyStage, `stage "KIND" "NAME"`, "Any other processing stage, usually provided by a plugin."},
-	{pipeline.FamilySink, `sink "KIND"`, "Delivers frames out of the pipeline. Every sink receives the same stream."},
+	{pipeline.FamilyCapture, `capture "KIND"`,
+		"Produces the frames. Exactly one per pipeline, first."},
+	{pipeline.FamilyBuffer, "buffer",
+		"A bounded queue that absorbs bursts, with a policy for when it is full."},
+	{pipeline.FamilyQuality, "quality",
+		"Assigns frames to quality tiers, each with its own frame rate, scale and JPEG quality."},
+	{pipeline.FamilyBatch, "batch",
+		"Groups frames of each tier into messages."},
+	{pipeline.FamilyStage, `stage "KIND" "NAME"`,
+		"Any other processing stage, usually provided by a plugin."},
+	{pipeline.FamilySink, `sink "KIND"`,
+		"Delivers frames out of the pipeline. Every sink receives the same stream."},
 }
 
 // kindHeader renders the block header that selects k.
@@ -209,7 +218,8 @@ func (m *markdownWriter) write(w *errWriter, r *pipeline.Registry) {
 	w.printf("Contents: [variable](#variable), [values](#values), [functions](#functions), " +
 		"[pipeline](#pipeline), [stage kinds](#stage-kinds).\n\n")
 
-	w.printf("## variable\n\n```hcl\nvariable \"NAME\" {\n  default     = ...\n  type        = string\n  description = \"...\"\n}\n```\n\n")
+	w.printf("## variable\n\n```hcl\nvariable \"NAME\" {\n" +
+		"  default     = ...\n  type        = string\n  description = \"...\"\n}\n```\n\n")
 	m.prose(w, refVariable)
 	w.printf("| Attribute | Description |\n| --- | --- |\n")
 	for _, line := range strings.Split(refVariableAttrs, "\n") {
@@ -220,7 +230,8 @@ func (m *markdownWriter) write(w *errWriter, r *pipeline.Registry) {
 	m.prose(w, refValues)
 	w.printf("## functions\n\nExpressions may use `var.NAME` and these functions: %s.\n\n", funcList())
 
-	w.printf("## pipeline\n\n```hcl\npipeline \"NAME\" {\n  drain_timeout = \"5s\"\n\n  capture \"KIND\" { ... }\n  ...\n  sink \"KIND\" { ... }\n}\n```\n\n")
+	w.printf("## pipeline\n\n```hcl\npipeline \"NAME\" {\n  drain_timeout = \"5s\"\n\n" +
+		"  capture \"KIND\" { ... }\n  ...\n  sink \"KIND\" { ... }\n}\n```\n\n")
 	m.prose(w, refPipeline)
 	m.attrs(w, pipelineMeta.Attrs)
 	w.printf("Attribute of every stage block:\n\n")
@@ -287,7 +298,8 @@ func (m *markdownWriter) attrs(w *errWriter, attrs []pipeline.Attr) {
 		if def != "" && def != "required" {
 			def = "`" + def + "`"
 		}
-		w.printf("| `%s` | %s | %s | %s | %s |\n", a.Name, a.Type, cell(def), cell(attrAllowed(a)), cell(a.Doc))
+		w.printf("| `%s` | %s | %s | %s | %s |\n",
+			a.Name, a.Type, cell(def), cell(attrAllowed(a)), cell(a.Doc))
 	}
 	w.printf("\n")
 }
@@ -394,7 +406,8 @@ func (t *textWriter) attrs(w *errWriter, attrs []pipeline.Attr, indent string) {
 		if al := attrAllowed(a); al != "" {
 			facts = append(facts, al)
 		}
-		line := fmt.Sprintf("%s%-*s  %-*s  %s", indent, nameW, a.Name, typeW, a.Type, strings.Join(facts, ", "))
+		line := fmt.Sprintf("%s%-*s  %-*s  %s",
+			indent, nameW, a.Name, typeW, a.Type, strings.Join(facts, ", "))
 		w.printf("%s\n", strings.TrimRight(line, " "))
 		if a.Doc != "" {
 			t.para(w, a.Doc, indent+"    ")

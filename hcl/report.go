@@ -76,7 +76,11 @@ type Snippet struct {
 // NewValidateReport returns an empty, valid report. Add the diagnostics of
 // each file checked, then Write it.
 func NewValidateReport() *ValidateReport {
-	return &ValidateReport{FormatVersion: ReportFormatVersion, Valid: true, Diagnostics: []ReportDiagnostic{}}
+	return &ValidateReport{
+		FormatVersion: ReportFormatVersion,
+		Valid:         true,
+		Diagnostics:   []ReportDiagnostic{},
+	}
 }
 
 // Add appends the diagnostics of one file to the report, in their order,

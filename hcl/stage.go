@@ -125,7 +125,8 @@ func (l *loader) decodeStage(b *hcl.Block) (*stageDecl, hcl.Diagnostics) {
 		diags = diags.Append(l.unknownKind(b, fam))
 		// Still read the name, so that the pipeline's other checks do not
 		// report follow-on errors.
-		content, _, _ := b.Body.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: nameAttr.Name}}})
+		nameOnly := &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: nameAttr.Name}}}
+		content, _, _ := b.Body.PartialContent(nameOnly)
 		diags = diags.Extend(l.stageName(d, content.Attributes))
 		return d, diags
 	}
@@ -146,7 +147,8 @@ func (l *loader) decodeStage(b *hcl.Block) (*stageDecl, hcl.Diagnostics) {
 			Severity: hcl.DiagError,
 			Summary:  "Invalid stage kind",
 			Detail: fmt.Sprintf("The %s kind declares an attribute called %q, which is reserved "+
-				"for the stage's name. This is a bug in the stage kind; report it to its maintainers.",
+				"for the stage's name. This is a bug in the stage kind; report it to its "+
+				"maintainers.",
 				d.describe(), nameAttr.Name),
 			Subject: b.DefRange.Ptr(),
 		})
@@ -245,7 +247,12 @@ func specSchema(spec pipeline.Spec, meta []string, extra []hcl.BlockHeaderSchema
 // decodeContent converts the attributes and nested blocks of content into
 // cfg, whose Spec describes them. defRange is the block's header and what
 // names the block in details.
-func (l *loader) decodeContent(content *hcl.BodyContent, cfg *pipeline.Config, defRange hcl.Range, what string) hcl.Diagnostics {
+func (l *loader) decodeContent(
+	content *hcl.BodyContent,
+	cfg *pipeline.Config,
+	defRange hcl.Range,
+	what string,
+) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, a := range cfg.Spec.Attrs {
 		attr, ok := content.Attributes[a.Name]
@@ -264,7 +271,8 @@ func (l *loader) decodeContent(content *hcl.BodyContent, cfg *pipeline.Config, d
 			// null means "not set", as in Terraform.
 			if a.Required {
 				m := missingAttr(a, attr.Expr.Range(), what)
-				m.Detail = fmt.Sprintf("The argument %q of the %s block must be set; null leaves it unset. Give it a value, for example %s = %s.",
+				m.Detail = fmt.Sprintf("The argument %q of the %s block must be set; null "+
+					"leaves it unset. Give it a value, for example %s = %s.",
 					a.Name, what, a.Name, exampleValue(a))
 				diags = diags.Append(m)
 			}
@@ -307,7 +315,8 @@ func (l *loader) decodeContent(content *hcl.BodyContent, cfg *pipeline.Config, d
 			sub.DefRange = toPipelineRange(nb.DefRange)
 			nc, d := nb.Body.Content(specSchema(bs.Spec, nil, nil))
 			diags = diags.Extend(d)
-			diags = diags.Extend(l.decodeContent(nc, sub, nb.DefRange, bs.Name+" "+quoteLabels(nb.Labels)))
+			nested := bs.Name + " " + quoteLabels(nb.Labels)
+			diags = diags.Extend(l.decodeContent(nc, sub, nb.DefRange, nested))
 			cfg.AddBlock(bs.Name, sub)
 		}
 	}
@@ -316,7 +325,12 @@ func (l *loader) decodeContent(content *hcl.BodyContent, cfg *pipeline.Config, d
 
 // checkBlockCount checks the number of nested blocks against bs.Min and
 // bs.Max.
-func checkBlockCount(bs pipeline.BlockSpec, blocks hcl.Blocks, defRange hcl.Range, what string) hcl.Diagnostics {
+func checkBlockCount(
+	bs pipeline.BlockSpec,
+	blocks hcl.Blocks,
+	defRange hcl.Range,
+	what string,
+) hcl.Diagnostics {
 	switch {
 	case len(blocks) < bs.Min:
 		return hcl.Diagnostics{{

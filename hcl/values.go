@@ -85,8 +85,9 @@ func decodeValue(a pipeline.Attr, val cty.Value, rng hcl.Range, dir string) (any
 				diags = diags.Append(&hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Null list element",
-					Detail:   fmt.Sprintf("The list %s must not contain null; remove the null element.", a.Name),
-					Subject:  rng.Ptr(),
+					Detail: fmt.Sprintf("The list %s must not contain null; remove the null "+
+						"element.", a.Name),
+					Subject: rng.Ptr(),
 				})
 				continue
 			}
@@ -133,7 +134,7 @@ func asNumber(a pipeline.Attr, val cty.Value, rng hcl.Range) (float64, hcl.Diagn
 	}
 	f, _ := v.AsBigFloat().Float64()
 	if math.IsInf(f, 0) {
-		return 0, outOfRange(a, rng, fmt.Sprintf("The value of %s is too large to be represented; use a smaller number.", a.Name))
+		return 0, tooLarge(a, rng)
 	}
 	return f, nil
 }
@@ -155,7 +156,7 @@ func asInt(a pipeline.Attr, val cty.Value, rng hcl.Range) (int, hcl.Diagnostics)
 	}
 	i, acc := bf.Int64()
 	if acc != big.Exact || i < math.MinInt || i > math.MaxInt {
-		return 0, outOfRange(a, rng, fmt.Sprintf("The value of %s is too large to be represented; use a smaller number.", a.Name))
+		return 0, tooLarge(a, rng)
 	}
 	return int(i), nil
 }
@@ -210,11 +211,12 @@ func asSize(a pipeline.Attr, val cty.Value, rng hcl.Range) (int64, hcl.Diagnosti
 	if val.Type() == cty.Number {
 		bf := val.AsBigFloat()
 		if bf.Sign() < 0 || !bf.IsInt() {
-			return 0, invalid(fmt.Sprintf("must be a whole number of bytes, not %s", bf.Text('g', 10)))
+			why := fmt.Sprintf("must be a whole number of bytes, not %s", bf.Text('g', 10))
+			return 0, invalid(why)
 		}
 		i, acc := bf.Int64()
 		if acc != big.Exact {
-			return 0, outOfRange(a, rng, fmt.Sprintf("The value of %s is too large; use a smaller size.", a.Name))
+			return 0, tooLarge(a, rng)
 		}
 		return i, nil
 	}
@@ -225,12 +227,12 @@ func asSize(a pipeline.Attr, val cty.Value, rng hcl.Range) (int64, hcl.Diagnosti
 	n, err := humanize.ParseBytes(strings.TrimSpace(s))
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "too large") {
-			return 0, outOfRange(a, rng, fmt.Sprintf("The value of %s, %q, is too large; use a smaller size.", a.Name, s))
+			return 0, tooLarge(a, rng)
 		}
 		return 0, invalid(fmt.Sprintf("is %q, which is not a size", s))
 	}
 	if n > math.MaxInt64 {
-		return 0, outOfRange(a, rng, fmt.Sprintf("The value of %s, %q, is too large; use a smaller size.", a.Name, s))
+		return 0, tooLarge(a, rng)
 	}
 	return int64(n), nil
 }
@@ -279,6 +281,12 @@ func typeMismatch(a pipeline.Attr, rng hcl.Range, err error) hcl.Diagnostics {
 	}}
 }
 
+// tooLarge reports a value that does not fit the Go type of a.
+func tooLarge(a pipeline.Attr, rng hcl.Range) hcl.Diagnostics {
+	return outOfRange(a, rng, fmt.Sprintf("The value of %s is too large to be represented; "+
+		"use a smaller one.", a.Name))
+}
+
 func outOfRange(a pipeline.Attr, rng hcl.Range, detail string) hcl.Diagnostics {
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
@@ -290,7 +298,13 @@ func outOfRange(a pipeline.Attr, rng hcl.Range, detail string) hcl.Diagnostics {
 
 // checkRange checks v against a.Range. shown is v as the user would write
 // it; unit formats the interval's bounds.
-func checkRange(a pipeline.Attr, v float64, shown string, unit func(float64) string, rng hcl.Range) hcl.Diagnostics {
+func checkRange(
+	a pipeline.Attr,
+	v float64,
+	shown string,
+	unit func(float64) string,
+	rng hcl.Range,
+) hcl.Diagnostics {
 	if a.Range == "" {
 		return nil
 	}
@@ -308,8 +322,8 @@ func checkRange(a pipeline.Attr, v float64, shown string, unit func(float64) str
 		return nil
 	}
 	want := iv.Describe(unit)
-	return outOfRange(a, rng, fmt.Sprintf("The value of %s must be %s, but it is %s. Change it to a value %s.",
-		a.Name, want, shown, want))
+	return outOfRange(a, rng, fmt.Sprintf("The value of %s must be %s, but it is %s. "+
+		"Change it to a value %s.", a.Name, want, shown, want))
 }
 
 // checkOneOf checks s against a.OneOf.

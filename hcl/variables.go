@@ -80,8 +80,9 @@ func (l *loader) decodeVariable(b *hcl.Block) hcl.Diagnostics {
 				diags = diags.Append(&hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid variable description",
-					Detail:   "The description of a variable must be a string, such as description = \"The clip to stream.\".",
-					Subject:  a.Expr.Range().Ptr(),
+					Detail: "The description of a variable must be a string, such as " +
+						"description = \"The clip to stream.\".",
+					Subject: a.Expr.Range().Ptr(),
 				})
 			} else {
 				v.description = s.AsString()
@@ -172,7 +173,8 @@ func (l *loader) resolveVariables() hcl.Diagnostics {
 			diags = diags.Append(l.undeclared(name, "-var option", nil))
 			continue
 		}
-		diags = diags.Extend(l.setRaw(v, raw, "-var option", fmt.Sprintf("<value for var.%s from -var>", name)))
+		filename := fmt.Sprintf("<value for var.%s from -var>", name)
+		diags = diags.Extend(l.setRaw(v, raw, "-var option", filename))
 	}
 
 	vals := map[string]cty.Value{}
@@ -267,7 +269,9 @@ func (l *loader) readVarFile(path string) hcl.Diagnostics {
 	for _, a := range attrs {
 		list = append(list, a)
 	}
-	slices.SortFunc(list, func(a, b *hcl.Attribute) int { return a.Range.Start.Byte - b.Range.Start.Byte })
+	slices.SortFunc(list, func(a, b *hcl.Attribute) int {
+		return a.Range.Start.Byte - b.Range.Start.Byte
+	})
 	for _, a := range list {
 		v, ok := l.varIndex[a.Name]
 		if !ok {
@@ -306,8 +310,9 @@ func (l *loader) undeclared(name, from string, subject *hcl.Range) *hcl.Diagnost
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Undeclared variable",
-		Detail:   fmt.Sprintf("A %s sets variable %q, but %s declares no such variable.%s", from, name, l.path, fix),
-		Subject:  subject,
+		Detail: fmt.Sprintf("A %s sets variable %q, but %s declares no such variable.%s",
+			from, name, l.path, fix),
+		Subject: subject,
 	}
 }
 
@@ -328,7 +333,8 @@ func identifierLike(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch {
-		case r == '_' || r == '-' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
+		case r == '_' || r == '-' || ('0' <= r && r <= '9') || ('a' <= r && r <= 'z') ||
+			('A' <= r && r <= 'Z'):
 			b.WriteRune(r)
 		default:
 			b.WriteRune('_')
