@@ -84,13 +84,17 @@ func (o ExecOptions) withDefaults() (ExecOptions, error) {
 	switch {
 	case len(o.Command) == 0 || o.Command[0] == "":
 		return o, badOption("command", "no command",
-			`command needs the program and its arguments, such as ["ffmpeg", "-i", "input.mp4", "-f", "mjpeg", "pipe:1"]`)
+			`command needs the program and its arguments, such as `+
+				`["ffmpeg", "-i", "input.mp4", "-f", "mjpeg", "pipe:1"]`)
 	case o.Format != FormatMJPEG:
-		return o, badOption("format", "unsupported format", "format is %q; the only format is %q", o.Format, FormatMJPEG)
+		return o, badOption("format", "unsupported format",
+			"format is %q; the only format is %q", o.Format, FormatMJPEG)
 	case o.OnExit != OnExitRestart && o.OnExit != OnExitStop:
-		return o, badOption("on_exit", "unknown choice", "on_exit is %q; choose %q or %q", o.OnExit, OnExitRestart, OnExitStop)
+		return o, badOption("on_exit", "unknown choice",
+			"on_exit is %q; choose %q or %q", o.OnExit, OnExitRestart, OnExitStop)
 	case o.RestartBackoff < 0:
-		return o, badOption("restart_backoff", "negative delay", "give a positive duration such as \"500ms\"")
+		return o, badOption("restart_backoff", "negative delay",
+			"give a positive duration such as \"500ms\"")
 	case o.MaxBackoff < o.RestartBackoff:
 		return o, badOption("max_backoff", "shorter than restart_backoff",
 			"max_backoff (%s) must be at least restart_backoff (%s)", o.MaxBackoff, o.RestartBackoff)
@@ -170,7 +174,8 @@ func (e *Exec) Start(context.Context) error {
 	}
 	path, err := exec.LookPath(lookup)
 	if err != nil {
-		return fmt.Errorf("command %q not found: %w; install it, or give its full path as the first element of command", name, err)
+		return fmt.Errorf("command %q not found: %w; install it, "+
+			"or give its full path as the first element of command", name, err)
 	}
 	e.path, e.dir = path, dir
 	return nil
@@ -205,7 +210,8 @@ func (e *Exec) Run(ctx context.Context, out pipeline.Output) error {
 			if res.err != nil {
 				return res.err
 			}
-			e.log.Info("capture command finished, ending the stream", "frames", res.frames, "duration", res.ran)
+			e.log.Info("capture command finished, ending the stream",
+				"frames", res.frames, "duration", res.ran)
 			return nil
 		}
 		delay := bo.next(res.ran)
@@ -234,6 +240,9 @@ type runResult struct {
 // runOnce runs the command once, emitting its frames, until it exits or
 // ctx is cancelled.
 func (e *Exec) runOnce(ctx context.Context, out pipeline.Output, rep *splitReport) runResult {
+	if ctx.Err() != nil {
+		return runResult{}
+	}
 	began := time.Now()
 	e.stderr.Reset()
 	c, err := startChild(ctx, e.path, e.opts.Command, e.dir, e.stderr, e.grace)
@@ -268,7 +277,8 @@ func (e *Exec) runOnce(ctx context.Context, out pipeline.Output, rep *splitRepor
 // pump splits r into frames and emits them until r ends. Frames already
 // complete when the command exits are emitted; a partial last one is
 // counted as truncated.
-func (e *Exec) pump(ctx context.Context, out pipeline.Output, r io.Reader, rep *splitReport) (int64, error) {
+func (e *Exec) pump(ctx context.Context, out pipeline.Output, r io.Reader,
+	rep *splitReport) (int64, error) {
 	e.split.Reset(r)
 	var frames int64
 	for {

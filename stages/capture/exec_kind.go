@@ -4,9 +4,10 @@ import "github.com/streampipe/streampipe/pipeline"
 
 // ExecKind is capture "exec": frames from a command's MJPEG output.
 var ExecKind = pipeline.Kind{
-	Family:    pipeline.FamilyCapture,
-	Name:      "exec",
-	Summary:   "Run a command, such as ffmpeg, and split the MJPEG stream it writes to stdout into frames.",
+	Family: pipeline.FamilyCapture,
+	Name:   "exec",
+	Summary: "Run a command, such as ffmpeg, and split the MJPEG stream " +
+		"it writes to stdout into frames.",
 	Stability: pipeline.StabilityAlpha,
 	Doc: `Runs a command and reads JPEG images written back to back on its
 standard output, the format of ffmpeg's "-f mjpeg pipe:1". The splitter
@@ -57,7 +58,8 @@ the command is also killed if streampipe itself dies.
 				`failure quoting stderr otherwise.`,
 		},
 		{
-			Name: "restart_backoff", Type: pipeline.TypeDuration, Default: DefaultRestartBackoff, Range: "(0,]",
+			Name: "restart_backoff", Type: pipeline.TypeDuration,
+			Default: DefaultRestartBackoff, Range: "(0,]",
 			Doc: `First delay before restarting the command; it doubles on each ` +
 				`restart up to max_backoff. Default "500ms".`,
 		},

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/streampipe/streampipe/internal/testenv"
 	"github.com/streampipe/streampipe/pipeline"
 )
@@ -110,7 +111,8 @@ func TestExecStopOnExit(t *testing.T) {
 		if ee.Code == 0 || !strings.HasPrefix(ee.Status, "exit status") {
 			t.Errorf("exit = %d %q, want a non-zero exit status", ee.Code, ee.Status)
 		}
-		if msg := err.Error(); !strings.Contains(msg, "no-such-clip.mpg") || !strings.Contains(msg, "No such file or directory") {
+		msg := err.Error()
+		if !strings.Contains(msg, "no-such-clip.mpg") || !strings.Contains(msg, "No such file or directory") {
 			t.Errorf("error does not quote ffmpeg's complaint: %v", err)
 		}
 	})
@@ -221,7 +223,8 @@ func TestExecOutputAccounting(t *testing.T) {
 	script := fmt.Sprintf(`printf 'noise'; cat f.jpg f.jpg; head -c %d f.jpg
 for i in 1 2 3 4 5 6 7; do echo "problem $i" >&2; done; exit 3`, len(img)/2)
 	env, rep, logs := testEnv()
-	e, err := NewExec(ExecOptions{Command: []string{sh, "-c", script}, Dir: dir, OnExit: OnExitStop, StderrLines: 3}, env)
+	opts := ExecOptions{Command: []string{sh, "-c", script}, Dir: dir, OnExit: OnExitStop, StderrLines: 3}
+	e, err := NewExec(opts, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,8 +235,8 @@ for i in 1 2 3 4 5 6 7; do echo "problem $i" >&2; done; exit 3`, len(img)/2)
 	if !errors.As(err, &ee) || ee.Code != 3 {
 		t.Fatalf("Run = %v, want an *ExitError with code 3", err)
 	}
-	if want := []string{"problem 5", "problem 6", "problem 7"}; strings.Join(ee.Stderr, "|") != strings.Join(want, "|") {
-		t.Errorf("stderr = %q, want %q", ee.Stderr, want)
+	if diff := cmp.Diff([]string{"problem 5", "problem 6", "problem 7"}, ee.Stderr); diff != "" {
+		t.Errorf("stderr lines (-want +got):\n%s", diff)
 	}
 	frames := out.Frames()
 	if len(frames) != 2 {

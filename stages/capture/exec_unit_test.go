@@ -46,7 +46,8 @@ func TestLineRing(t *testing.T) {
 	}{
 		{"keeps the last lines", 2, []string{"a\nb\nc\n"}, []string{"b", "c"}},
 		{"lines split across writes", 3, []string{"hel", "lo\nwor", "ld\n"}, []string{"hello", "world"}},
-		{"carriage returns end lines", 3, []string{"frame=1\rframe=2\r\nerror\n"}, []string{"frame=1", "frame=2", "error"}},
+		{"carriage returns end lines", 3, []string{"frame=1\rframe=2\r\nerror\n"},
+			[]string{"frame=1", "frame=2", "error"}},
 		{"unfinished last line counts", 2, []string{"a\nb\nunfinished"}, []string{"b", "unfinished"}},
 		{"blank lines are skipped", 3, []string{"\n  \n\na\n\n"}, []string{"a"}},
 		{"long lines are cut", 2, []string{long + "\nnext\n"}, []string{long[:maxLineLen], "next"}},

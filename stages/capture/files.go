@@ -34,7 +34,8 @@ func (o FilesOptions) withDefaults() (FilesOptions, error) {
 	o.FPS = orDefault(o.FPS, DefaultFPS)
 	o.CacheBytes = orDefault(o.CacheBytes, DefaultFilesCache)
 	if o.Path == "" {
-		return o, badOption("path", "no path", `path needs a directory of JPEG images or a glob such as "frames/*.jpg"`)
+		return o, badOption("path", "no path",
+			`path needs a directory of JPEG images or a glob such as "frames/*.jpg"`)
 	}
 	return o, checkFPS(o.FPS)
 }
@@ -131,8 +132,8 @@ func (f *Files) Run(ctx context.Context, out pipeline.Output) error {
 			played++
 		}
 		if played == 0 {
-			return fmt.Errorf("none of the %d files matched by %q could be played as a JPEG image; see the warnings above",
-				len(f.names), f.opts.Path)
+			return fmt.Errorf("none of the %d files matched by %q could be played "+
+				"as a JPEG image; see the warnings above", len(f.names), f.opts.Path)
 		}
 		if !f.opts.Loop {
 			return nil

@@ -48,8 +48,8 @@ func listImages(path string) ([]string, error) {
 			}
 		}
 		if len(names) == 0 {
-			return nil, fmt.Errorf("no images match %q: give a directory of JPEG files or a glob such as \"frames/*.jpg\" "+
-				"(relative to the configuration file)", path)
+			return nil, fmt.Errorf("no images match %q: give a directory of JPEG files "+
+				"or a glob such as \"frames/*.jpg\" (relative to the configuration file)", path)
 		}
 	}
 	slices.Sort(names)
@@ -73,7 +73,8 @@ func readImage(name string) ([]byte, error) {
 		return nil, err
 	}
 	if info.Size() > maxImageSize {
-		return nil, fmt.Errorf("image %q: %d bytes, more than the %d a frame may have", name, info.Size(), maxImageSize)
+		return nil, fmt.Errorf("image %q: %d bytes, more than the %d a frame may have",
+			name, info.Size(), maxImageSize)
 	}
 	b, err := os.ReadFile(name)
 	switch {

@@ -163,6 +163,7 @@ func TestFilesCache(t *testing.T) {
 func TestFilesNothingToPlay(t *testing.T) {
 	dir, _ := imageDir(t)
 	empty := t.TempDir()
+	png, gone := filepath.Join(dir, "*.png"), filepath.Join(dir, "gone")
 	tests := []struct {
 		name  string
 		path  string
@@ -170,8 +171,8 @@ func TestFilesNothingToPlay(t *testing.T) {
 		run   string // error from Run
 	}{
 		{"empty directory", empty, `no images in directory "` + empty + `"`, ""},
-		{"glob without matches", filepath.Join(dir, "*.png"), `no images match "` + filepath.Join(dir, "*.png") + `"`, ""},
-		{"missing path", filepath.Join(dir, "gone"), `no images match "` + filepath.Join(dir, "gone") + `"`, ""},
+		{"glob without matches", png, `no images match "` + png + `"`, ""},
+		{"missing path", gone, `no images match "` + gone + `"`, ""},
 		{"bad glob", filepath.Join(dir, "[x"), "syntax error in pattern", ""},
 		{"only invalid images", filepath.Join(dir, "bad.jpg"), "", "none of the 1 files matched"},
 	}

@@ -116,7 +116,8 @@ func checkRanges(c *pipeline.Config) error {
 			continue
 		}
 		if !iv.Contains(v) {
-			return c.Errorf(a.Name, "value out of range", "%s is %v; it must be %s", a.Name, c.Value(a.Name), iv.Describe(unit))
+			return c.Errorf(a.Name, "value out of range", "%s is %v; it must be %s",
+				a.Name, c.Value(a.Name), iv.Describe(unit))
 		}
 	}
 	return nil

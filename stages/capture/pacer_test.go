@@ -19,7 +19,8 @@ func TestPacer(t *testing.T) {
 	}{
 		{"on time", []time.Duration{0, 100 * time.Millisecond, 200 * time.Millisecond}, []int64{0, 0, 0}, 3},
 		{"late within a period", []time.Duration{0, 150 * time.Millisecond, 250 * time.Millisecond}, []int64{0, 0, 0}, 3},
-		{"late by periods skips ahead", []time.Duration{0, 100 * time.Millisecond, 550 * time.Millisecond, 600 * time.Millisecond},
+		{"late by periods skips ahead",
+			[]time.Duration{0, 100 * time.Millisecond, 550 * time.Millisecond, 600 * time.Millisecond},
 			[]int64{0, 0, 3, 0}, 7},
 	}
 	for _, tc := range tests {

@@ -46,13 +46,17 @@ func (o SyntheticOptions) withDefaults() (SyntheticOptions, error) {
 	o.JPEGQuality = orDefault(o.JPEGQuality, DefaultJPEGQuality)
 	switch {
 	case o.Width < minSide || o.Width > maxWidth:
-		return o, badOption("width", "out of range", "width is %d; give between %d and %d pixels", o.Width, minSide, maxWidth)
+		return o, badOption("width", "out of range",
+			"width is %d; give between %d and %d pixels", o.Width, minSide, maxWidth)
 	case o.Height < minSide || o.Height > maxHeight:
-		return o, badOption("height", "out of range", "height is %d; give between %d and %d pixels", o.Height, minSide, maxHeight)
+		return o, badOption("height", "out of range",
+			"height is %d; give between %d and %d pixels", o.Height, minSide, maxHeight)
 	case o.JPEGQuality < 1 || o.JPEGQuality > 100:
-		return o, badOption("jpeg_quality", "out of range", "jpeg_quality is %d; give between 1 and 100", o.JPEGQuality)
+		return o, badOption("jpeg_quality", "out of range",
+			"jpeg_quality is %d; give between 1 and 100", o.JPEGQuality)
 	case o.Frames < 0:
-		return o, badOption("frames", "negative count", "frames is %d; give 0 for an endless stream or the number of frames", o.Frames)
+		return o, badOption("frames", "negative count",
+			"frames is %d; give 0 for an endless stream or the number of frames", o.Frames)
 	}
 	return o, checkFPS(o.FPS)
 }
@@ -79,7 +83,9 @@ func NewSynthetic(opts SyntheticOptions, env pipeline.Env) (*Synthetic, error) {
 }
 
 // Describe implements pipeline.Describer.
-func (s *Synthetic) Describe(pipeline.StreamInfo) pipeline.StreamInfo { return describe(s.opts.FPS) }
+func (s *Synthetic) Describe(pipeline.StreamInfo) pipeline.StreamInfo {
+	return describe(s.opts.FPS)
+}
 
 // Run emits frames at the configured rate until ctx is cancelled or, when
 // Frames is set, that many frames have been emitted; then it returns nil.

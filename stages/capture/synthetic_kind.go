@@ -4,9 +4,10 @@ import "github.com/streampipe/streampipe/pipeline"
 
 // SyntheticKind is capture "synthetic": a generated test pattern.
 var SyntheticKind = pipeline.Kind{
-	Family:    pipeline.FamilyCapture,
-	Name:      "synthetic",
-	Summary:   "Generate a test pattern (colour bars, a moving block, frame number and time); needs nothing installed.",
+	Family: pipeline.FamilyCapture,
+	Name:   "synthetic",
+	Summary: "Generate a test pattern (colour bars, a moving block, frame number " +
+		"and time); needs nothing installed.",
 	Stability: pipeline.StabilityAlpha,
 	Doc: `Draws frames in the process itself: colour bars over a grey ramp, a
 block that moves every frame, and a caption with the frame's sequence

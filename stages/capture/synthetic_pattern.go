@@ -74,7 +74,8 @@ func newPattern(w, h, quality int) *pattern {
 		v := uint8(x * 255 / max(w-1, 1))
 		fill(p.bg, image.Rect(x, barsH, x+1, h), color.RGBA{v, v, v, 255})
 	}
-	fill(p.bg, image.Rect(p.textAt.X-pad, p.textAt.Y-pad, p.textAt.X-pad+boxW, p.textAt.Y-pad+boxH), boxColour)
+	box := image.Rect(0, 0, boxW, boxH).Add(p.textAt.Sub(image.Pt(pad, pad)))
+	fill(p.bg, box, boxColour)
 
 	// The block runs along the bottom of the bars.
 	side := max(h/6, 4)

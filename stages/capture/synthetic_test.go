@@ -124,7 +124,8 @@ func TestSyntheticPipeline(t *testing.T) {
 	}
 	sink := &sink{}
 	p, err := pipeline.New("test", []pipeline.Node{
-		{Name: "capture", Family: pipeline.FamilyCapture, Kind: "synthetic", Stage: s, Info: s.Describe(pipeline.StreamInfo{})},
+		{Name: "capture", Family: pipeline.FamilyCapture, Kind: "synthetic", Stage: s,
+			Info: s.Describe(pipeline.StreamInfo{})},
 		{Name: "sink", Family: pipeline.FamilySink, Kind: "test", Stage: sink},
 	}, pipeline.Options{})
 	if err != nil {

@@ -65,7 +65,8 @@ type Splitter struct {
 
 // NewSplitter returns a splitter reading from r that discards frames larger
 // than maxFrame bytes (DefaultMaxFrame when maxFrame <= 0). It holds at most
-// about maxFrame plus 64 KiB of memory.
+// about maxFrame plus 64 KiB of memory. r may be nil if Reset gives the
+// reader before the first Next.
 func NewSplitter(r io.Reader, maxFrame int) *Splitter {
 	if maxFrame <= 0 {
 		maxFrame = DefaultMaxFrame
