@@ -35,6 +35,7 @@ type pipelineDecl struct {
 // decodePipeline decodes, checks and builds one pipeline block.
 func (l *loader) decodePipeline(b *hcl.Block) hcl.Diagnostics {
 	p := &pipelineDecl{name: b.Labels[0], defRange: b.DefRange}
+	unknowns := l.unknowns
 	var diags hcl.Diagnostics
 	if !hclsyntax.ValidIdentifier(p.name) {
 		diags = diags.Append(invalidName("pipeline", p.name, b.LabelRanges[0]))
@@ -84,8 +85,8 @@ func (l *loader) decodePipeline(b *hcl.Block) hcl.Diagnostics {
 	// their errors too; but only a clean pipeline is linked.
 	nodes, d := l.build(p)
 	diags = diags.Extend(d)
-	if diags.HasErrors() || len(nodes) != len(p.chain) {
-		// A stage left out for an error reported elsewhere (a variable
+	if diags.HasErrors() || len(nodes) != len(p.chain) || l.unknowns != unknowns {
+		// A value left unknown by an error reported elsewhere (a variable
 		// without a value) leaves the pipeline incomplete too.
 		return diags
 	}
@@ -253,8 +254,8 @@ func checkNames(p *pipelineDecl) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	seen := map[string]*stageDecl{}
 	for _, s := range p.stages {
-		if s.duplicate {
-			continue // reported as a duplicate block already
+		if s.duplicate || s.nameUnknown {
+			continue // reported already
 		}
 		first, dup := seen[s.name]
 		if !dup {

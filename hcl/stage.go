@@ -78,6 +78,9 @@ type stageDecl struct {
 	name      string
 	nameRange hcl.Range
 	nameFrom  int
+	// nameUnknown is set when the name attribute could not be evaluated;
+	// the error is reported already, so the name is not checked.
+	nameUnknown bool
 
 	// duplicate marks a second capture, quality or batch block.
 	duplicate bool
@@ -211,11 +214,17 @@ func (l *loader) stageName(d *stageDecl, attrs hcl.Attributes) hcl.Diagnostics {
 		return nil
 	}
 	val, diags := l.eval(a.Expr)
-	if diags.HasErrors() || val.IsNull() || !val.IsWhollyKnown() {
+	if diags.HasErrors() || !val.IsWhollyKnown() {
+		d.nameUnknown = true
+		l.unknowns++
 		return diags
+	}
+	if val.IsNull() {
+		return nil
 	}
 	s, err := convert.Convert(val, cty.String)
 	if err != nil {
+		d.nameUnknown = true
 		return typeMismatch(nameAttr, a.Expr.Range(), err)
 	}
 	d.name, d.nameRange, d.nameFrom = s.AsString(), a.Expr.Range(), nameAttribute

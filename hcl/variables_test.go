@@ -252,3 +252,40 @@ pipeline "p" {
 		t.Error("the resolved default dir counts as set in the file")
 	}
 }
+
+func TestMissingVariableLeavesPipelinesUnbuilt(t *testing.T) {
+	cfg, diags := loadSource(t, `
+variable "wait" {
+  type = string
+}
+
+pipeline "uses_it" {
+  drain_timeout = var.wait
+  capture "synthetic" {}
+  sink "discard" {}
+}
+
+pipeline "named_by_it" {
+  capture "synthetic" {}
+  buffer {
+    name = var.wait
+  }
+  sink "discard" {}
+}
+
+pipeline "independent" {
+  capture "synthetic" {}
+  sink "discard" {}
+}
+`, Options{})
+	if len(diags) != 1 || diags[0].Summary != "Missing variable value" {
+		t.Fatalf("diagnostics = %v, want only the missing value", diags)
+	}
+	var names []string
+	for _, p := range cfg.Pipelines {
+		names = append(names, p.Name())
+	}
+	if !slices.Equal(names, []string{"independent"}) {
+		t.Errorf("built pipelines = %v, want only the one that does not use the variable", names)
+	}
+}

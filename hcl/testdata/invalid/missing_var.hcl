@@ -16,3 +16,15 @@ pipeline "demo" {
   }
   sink "discard" {}
 }
+
+pipeline "names" {
+  capture "synthetic" {}
+  # Both names are unknown: no duplicate is reported for them.
+  buffer {
+    name = var.video
+  }
+  buffer {
+    name = var.video
+  }
+  sink "discard" {}
+}
