@@ -92,6 +92,11 @@ type testStage struct {
 
 func newTestStage(t *testing.T, d plugins.Decl, settings map[string]any) *testStage {
 	t.Helper()
+	// Tests run on loaded machines: unless a test is about the timeout, a
+	// slow batch must not count as a hung plugin.
+	if d.BatchTimeout == 0 {
+		d.BatchTimeout = 10 * time.Second
+	}
 	logs := &logBuffer{}
 	kind, err := plugins.Kind(context.Background(), d, plugins.Options{Logger: logs.logger()})
 	if err != nil {

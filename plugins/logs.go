@@ -93,6 +93,8 @@ func (s *logSink) line(l string) {
 		s.next = (s.next + 1) % cap(s.ring)
 	}
 
+	// TODO: rate-limit repeated lines; a plugin that logs every frame
+	// floods the host's log today.
 	if level, msg, fields, ok := parseHCLog(l); ok {
 		if s.log.Enabled(context.Background(), level) {
 			s.log.Log(context.Background(), level, msg, slog.Group("plugin", fields...))

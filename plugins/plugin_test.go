@@ -81,7 +81,9 @@ func TestLargeFramePassesIntact(t *testing.T) {
 			name = "copy"
 		}
 		t.Run(name, func(t *testing.T) {
-			ts := newTestStage(t, plugins.Decl{Name: "behave", Command: []string{behave(t)}},
+			// The test is about size, not speed: a slow (race-enabled)
+			// build must not time out on 18 MiB batches.
+			ts := newTestStage(t, plugins.Decl{Name: "behave", Command: []string{behave(t)}, BatchTimeout: time.Minute},
 				map[string]any{"copy": copyBack})
 			snk := &sink{}
 			src := source{n: 3, payload: func(uint64) []byte { return big }}
@@ -90,7 +92,7 @@ func TestLargeFramePassesIntact(t *testing.T) {
 			}
 			frames := snk.snapshot()
 			if len(frames) != 3 {
-				t.Fatalf("got %d frames, want 3; drops %v", len(frames), ts.stats.Snapshot().Drops)
+				t.Fatalf("got %d frames, want 3; drops %v\nlogs:\n%s", len(frames), ts.stats.Snapshot().Drops, ts.logs.String())
 			}
 			for _, f := range frames {
 				if !bytes.Equal(f.Payload, big) {

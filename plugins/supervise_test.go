@@ -84,7 +84,7 @@ func TestPanickingPluginIsRestarted(t *testing.T) {
 
 func TestHangingPluginTimesOut(t *testing.T) {
 	once := filepath.Join(t.TempDir(), "hung")
-	ts := newTestStage(t, plugins.Decl{Name: "behave", Command: []string{behave(t)}, BatchTimeout: 300 * time.Millisecond},
+	ts := newTestStage(t, plugins.Decl{Name: "behave", Command: []string{behave(t)}, BatchTimeout: time.Second},
 		map[string]any{"hang_at": 20, "once_file": once})
 	snk := &sink{}
 	since := int64(-1)
@@ -94,7 +94,7 @@ func TestHangingPluginTimesOut(t *testing.T) {
 	if ps := ts.stage.PluginStats(); ps.Restarts != 1 {
 		t.Errorf("restarts %d, want 1", ps.Restarts)
 	}
-	if logs := ts.logs.String(); !strings.Contains(logs, "no answer within batch_timeout (300ms)") {
+	if logs := ts.logs.String(); !strings.Contains(logs, "no answer within batch_timeout (1s)") {
 		t.Errorf("logs do not name the timeout:\n%s", logs)
 	}
 	assertOrdered(t, snk)

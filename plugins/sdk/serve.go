@@ -26,6 +26,8 @@ import (
 // A malformed Plugin (no name, no New, a spec with nested blocks or bad
 // ranges) panics with a message saying what to fix.
 func Serve(p Plugin) {
+	// TODO: a -debug flag serving in go-plugin's reattach mode, so a plugin
+	// can run under a debugger and streampipe attach to it.
 	// Keep the real stderr: go-plugin replaces os.Stderr with a pipe once
 	// it serves, but the host reads this process's stderr for log lines
 	// and crash reports.
