@@ -188,7 +188,9 @@ func (e *Exec) Describe(pipeline.StreamInfo) pipeline.StreamInfo { return descri
 // Run runs the command, restarting it as OnExit says, until ctx is
 // cancelled. It returns nil when ctx is cancelled or, with OnExitStop,
 // when the command exits with status 0; otherwise the error that ended
-// the stream, such as an *ExitError. The command never outlives Run.
+// the stream, such as an *ExitError. The command never outlives Run: a
+// command that closes its output but keeps running is stopped after a
+// grace period, like one that is cancelled.
 func (e *Exec) Run(ctx context.Context, out pipeline.Output) error {
 	if e.path == "" {
 		if err := e.Start(ctx); err != nil {
