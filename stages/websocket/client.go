@@ -99,6 +99,9 @@ func (c *client) enqueue(q queued) {
 	default:
 	}
 
+	// TODO: move a client that keeps overflowing to a lower tier before
+	// dropping or closing it; needs a policy setting and a quality message
+	// with a new reason, so it waits for the protocol's next revision.
 	if c.s.opts.SlowClient == CloseSlow {
 		c.s.report.Drop(pipeline.DropSlowClient, q.frames)
 		c.stop(stopReq{code: wire.CloseSlowConsumer, reason: wire.CloseText(wire.CloseSlowConsumer), sendClose: true})

@@ -21,6 +21,7 @@ func (c *client) writeLoop() {
 	defer ping.Stop()
 
 	err := c.writeText(c.hello)
+	c.hello = nil
 	for err == nil {
 		// Control messages go first: a quality reply must reach the
 		// client before any batch of the tier it grants.

@@ -167,7 +167,13 @@ func (s *Sink) Start(ctx context.Context) error {
 		}
 	}()
 
-	s.log.Info("listening on " + s.urlLocked())
+	// The address goes into the message: the log vocabulary has no key
+	// for it, and this line is printed once.
+	msg := "listening on " + s.urlLocked()
+	if s.opts.Viewer {
+		msg += ", viewer at http://" + ln.Addr().String() + "/"
+	}
+	s.log.Info(msg)
 	if s.origins.any {
 		s.log.Warn(`allowed_origins holds "*": pages of any site may read the stream`)
 	}

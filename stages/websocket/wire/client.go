@@ -175,8 +175,15 @@ func (c *Client) Next(ctx context.Context) (Message, error) {
 	}
 	m, err := c.next(ctx)
 	if err != nil {
-		if ctx.Err() != nil {
+		// The socket's deadline may fire a moment before ctx's own timer:
+		// report that as ctx's end too.
+		var ne net.Error
+		deadline, ok := ctx.Deadline()
+		switch {
+		case ctx.Err() != nil:
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
+		case ok && errors.As(err, &ne) && ne.Timeout() && !time.Now().Before(deadline):
+			err = fmt.Errorf("%w (%w)", context.DeadlineExceeded, err)
 		}
 		c.readErr = err
 	}
