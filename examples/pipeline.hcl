@@ -3,7 +3,14 @@
 #
 #   go run ./cmd/streampipe run examples/pipeline.hcl
 #
-# then open http://127.0.0.1:8080/ and pick a quality.
+# then open http://127.0.0.1:8080/ and pick a quality. Another address:
+#
+#   go run ./cmd/streampipe run examples/pipeline.hcl -var listen=127.0.0.1:9000
+
+variable "listen" {
+  default     = "127.0.0.1:8080"
+  description = "Address of the WebSocket server and its viewer page."
+}
 
 pipeline "demo" {
   capture "synthetic" {
@@ -40,7 +47,7 @@ pipeline "demo" {
   }
 
   sink "websocket" {
-    listen = "127.0.0.1:8080"
+    listen = var.listen
     path   = "/stream"
   }
 }

@@ -1,0 +1,136 @@
+// Command streampipe runs real-time frame streaming pipelines declared in
+// HCL, validates and formats their files, and lists the stage kinds.
+//
+//	streampipe run FILE [-var name=value]... [-var-file FILE]...
+//	streampipe validate [-json] FILE...
+//	streampipe fmt [-check] FILE...
+//	streampipe stages [-format text|markdown]
+//	streampipe version
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/streampipe/streampipe/pipeline"
+	"github.com/streampipe/streampipe/stages"
+)
+
+// Exit codes shared by every command.
+const (
+	exitOK      = 0
+	exitFailure = 1 // invalid configuration, failed pipeline
+	exitUsage   = 2 // wrong command line
+	exitFormat  = 3 // fmt -check found files to format
+)
+
+func main() {
+	os.Exit(Main(context.Background(), os.Args, os.Stdout, os.Stderr, os.Environ()))
+}
+
+// exitError carries an exit code through urfave/cli. Its message, when not
+// empty, is printed to stderr.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...)}
+}
+
+// app holds what the commands share.
+type app struct {
+	stdout, stderr io.Writer
+	environ        []string
+	logger         *slog.Logger
+	registry       func() *pipeline.Registry
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
+	a := &app{stdout: stdout, stderr: stderr, environ: environ, registry: stages.Registry}
+	root := &cli.Command{
+		Name:                      "streampipe",
+		Usage:                     "real-time frame streaming pipelines",
+		Writer:                    stdout,
+		ErrWriter:                 stderr,
+		DisableSliceFlagSeparator: true,
+		HideHelpCommand:           true,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
+			&cli.StringFlag{Name: "log-level", Value: "info", Usage: "lowest level logged: debug, info, warn or error"},
+		},
+		Before: func(ctx context.Context, cmd *cli.Command) (context.Context, error) {
+			l, err := newLogger(stderr, cmd.String("log-format"), cmd.String("log-level"))
+			if err != nil {
+				return ctx, usageErrorf("%v", err)
+			}
+			a.logger = l
+			return ctx, nil
+		},
+		Commands: []*cli.Command{
+			a.runCommand(),
+			a.validateCommand(),
+			a.fmtCommand(),
+			a.stagesCommand(),
+			a.benchCommand(),
+			versionCommand(stdout),
+		},
+		OnUsageError: func(ctx context.Context, cmd *cli.Command, err error, isSubcommand bool) error {
+			return usageErrorf("%v", err)
+		},
+		CommandNotFound: func(ctx context.Context, cmd *cli.Command, name string) {
+			fmt.Fprintf(stderr, "streampipe: unknown command %q; run 'streampipe --help' for the list\n", name)
+		},
+		ExitErrHandler: func(context.Context, *cli.Command, error) {},
+	}
+	for _, c := range root.Commands {
+		c.OnUsageError = root.OnUsageError
+	}
+
+	err := root.Run(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(stderr, "streampipe: %s\n", ee.msg)
+		}
+		return ee.code
+	}
+	// Errors urfave/cli reports itself (unknown flag, missing value) are
+	// usage errors.
+	msg := err.Error()
+	fmt.Fprintf(stderr, "streampipe: %s\n", msg)
+	if strings.Contains(msg, "flag") || strings.Contains(msg, "command") {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// newLogger builds the process logger on w.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("-log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("-log-format %q: want text or json", format)
+}
