@@ -59,16 +59,15 @@ func TestViewerPlaysInChromium(t *testing.T) {
 		}
 	}()
 
-	// About three seconds of video at 30 fps, then the readouts.
-	v := pollViewer(t, tab, "90 frames on the high tier", func(v viewerState) bool {
-		return v.State == "live" && v.Frames >= 90
+	// About three seconds of video at 30 fps, then the readouts. The rate
+	// is polled: a loaded machine may stall the browser for a moment, and
+	// the readout must then recover to about 30 (15 to 45).
+	v := pollViewer(t, tab, "90 frames on the high tier at about 30 fps", func(v viewerState) bool {
+		return v.State == "live" && v.Frames >= 90 && v.FPS >= 15 && v.FPS <= 45
 	})
 	t.Logf("on high: %+v (frames have at least %+v)", v, want)
 	if v.Tier != "high" || v.TierFPS != 30 {
 		t.Errorf("tier readout %q (%v fps), want high (30 fps)", v.Tier, v.TierFPS)
-	}
-	if v.FPS < 15 || v.FPS > 45 {
-		t.Errorf("fps readout %.1f, want about 30 (15 to 45 on a loaded machine)", v.FPS)
 	}
 	if v.Latency == nil || *v.Latency < 0 || *v.Latency > 5000 {
 		t.Errorf("latency readout %s, want 0 to 5000 ms", v.latency())
@@ -198,25 +197,31 @@ func feedTiers(h *harness, jpegs [][]byte) (stop func()) {
 		defer close(done)
 		tick := time.NewTicker(time.Second / 30)
 		defer tick.Stop()
+		begin := time.Now()
 		var pending []*pipeline.Frame
 		// Bounded: five minutes of frames, far beyond the test's timeout.
-		for i := range 30 * 300 {
+		for i := 0; i < 30*300; {
 			select {
 			case <-quit:
 				return
 			case <-tick.C:
 			}
-			f := pipeline.NewFrame(uint64(i+1), time.Now(), pipeline.ContentTypeJPEG, jpegs[i%len(jpegs)])
-			ctx := context.Background()
-			if pending = append(pending, f); len(pending) == 2 {
-				_ = h.sink.Consume(ctx, pipeline.Message{Tier: "high", Frames: pending})
-				pending = nil
-			}
-			if (i+1)*20/30 > i*20/30 {
-				_ = h.sink.Consume(ctx, pipeline.Single("medium", f))
-			}
-			if (i+1)*10/30 > i*10/30 {
-				_ = h.sink.Consume(ctx, pipeline.Single("low", f))
+			// A ticker skips ticks when the feeder runs late; catch up
+			// (a few frames at a time) so the rate stays 30 on average.
+			due := int(time.Since(begin) * 30 / time.Second)
+			for n := 0; i < due && n < 15; n, i = n+1, i+1 {
+				f := pipeline.NewFrame(uint64(i+1), time.Now(), pipeline.ContentTypeJPEG, jpegs[i%len(jpegs)])
+				ctx := context.Background()
+				if pending = append(pending, f); len(pending) == 2 {
+					_ = h.sink.Consume(ctx, pipeline.Message{Tier: "high", Frames: pending})
+					pending = nil
+				}
+				if (i+1)*20/30 > i*20/30 {
+					_ = h.sink.Consume(ctx, pipeline.Single("medium", f))
+				}
+				if (i+1)*10/30 > i*10/30 {
+					_ = h.sink.Consume(ctx, pipeline.Single("low", f))
+				}
 			}
 		}
 	}()
