@@ -1,18 +1,42 @@
 package hcl
 
 import (
+	"bufio"
 	"io"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcled"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// WriteDiagnostics renders diags as text: each diagnostic's severity and
-// summary, where it is, a snippet of the source with the problem
-// underlined (when files holds the source), and the detail wrapped to
-// width columns (0 means no wrapping). color adds terminal colours.
+// maxSnippetLines bounds the source lines shown for one diagnostic.
+const maxSnippetLines = 5
+
+// Terminal colours.
+const (
+	colorRed    = "\x1b[1;31m"
+	colorYellow = "\x1b[1;33m"
+	colorBold   = "\x1b[1m"
+	colorReset  = "\x1b[0m"
+)
+
+// WriteDiagnostics renders diags as text, one block each:
 //
-// files usually comes from Config.Files.
+//	Error: Value out of range
+//
+//	  on pipeline.hcl:8:13, in pipeline "city":
+//	   8:       fps = 0
+//	                  ^
+//
+//	The value of fps must be greater than 0 and at most 240, but it is 0.
+//	Change it to a value greater than 0 and at most 240.
+//
+// The place is file:line:column; the source lines come from files (usually
+// Config.Files, or FilesOf) and are left out when the file is not there.
+// The detail is wrapped at width columns (0: not wrapped). color adds
+// terminal colours.
 func WriteDiagnostics(
 	w io.Writer,
 	diags hcl.Diagnostics,
@@ -20,7 +44,105 @@ func WriteDiagnostics(
 	width uint,
 	color bool,
 ) error {
-	return hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
+	ew := &errWriter{w: w}
+	for _, d := range diags {
+		writeDiagnostic(ew, d, files, int(width), color)
+	}
+	return ew.err
+}
+
+func writeDiagnostic(w *errWriter, d *hcl.Diagnostic, files map[string]*hcl.File, width int, color bool) {
+	severity, tint := "Error", colorRed
+	if d.Severity == hcl.DiagWarning {
+		severity, tint = "Warning", colorYellow
+	}
+	paint := func(code, s string) string {
+		if !color {
+			return s
+		}
+		return code + s + colorReset
+	}
+	w.printf("%s: %s\n\n", paint(tint, severity), paint(colorBold, d.Summary))
+
+	if s := d.Subject; s != nil {
+		f := files[s.Filename]
+		var in string
+		if f != nil && f.Bytes != nil && s.Start.Byte > 0 {
+			if c := hcled.ContextString(f, s.Start.Byte-1); c != "" {
+				in = ", in " + c
+			}
+		}
+		w.printf("  on %s:%d:%d%s:\n", s.Filename, s.Start.Line, s.Start.Column, in)
+		if f == nil || f.Bytes == nil {
+			w.printf("  (source not available)\n")
+		} else {
+			writeSource(w, f.Bytes, *s, func(s string) string { return paint(tint, s) })
+		}
+		w.printf("\n")
+	}
+
+	if detail := strings.TrimSpace(d.Detail); detail != "" {
+		for _, line := range strings.Split(detail, "\n") {
+			if width <= 0 {
+				w.printf("%s\n", line)
+				continue
+			}
+			for _, l := range wrap(line, width) {
+				w.printf("%s\n", l)
+			}
+		}
+		w.printf("\n")
+	}
+}
+
+// writeSource prints the lines of src that rng covers, numbered, each with
+// a row of carets under the part in rng.
+func writeSource(w *errWriter, src []byte, rng hcl.Range, paint func(string) string) {
+	if rng.End.Byte < rng.Start.Byte {
+		rng.End = rng.Start
+	}
+	shown := 0
+	sc := hcl.NewRangeScanner(src, rng.Filename, bufio.ScanLines)
+	for sc.Scan() {
+		lr := sc.Range()
+		if lr.End.Byte < rng.Start.Byte || lr.Start.Byte > rng.End.Byte ||
+			(lr.Start.Byte == rng.End.Byte && rng.End.Byte != rng.Start.Byte) {
+			continue
+		}
+		if shown == maxSnippetLines {
+			w.printf("  %4s  ...\n", "")
+			return
+		}
+		shown++
+		line := string(lr.SliceBytes(src))
+		w.printf("  %4d: %s\n", lr.Start.Line, line)
+
+		// The highlighted bytes of this line, clamped to it.
+		from := max(rng.Start.Byte, lr.Start.Byte) - lr.Start.Byte
+		to := min(rng.End.Byte, lr.End.Byte) - lr.Start.Byte
+		from, to = min(max(from, 0), len(line)), min(max(to, 0), len(line))
+		if rng.Start.Byte < lr.Start.Byte {
+			// A continued range is underlined from the line's first
+			// character, not under its indentation.
+			from += len(line[from:]) - len(strings.TrimLeft(line[from:], " \t"))
+		}
+		carets := max(utf8.RuneCountInString(line[from:max(from, to)]), 1)
+		w.printf("  %4s  %s%s\n", "", blankLike(line[:from]), paint(strings.Repeat("^", carets)))
+	}
+}
+
+// blankLike returns s with every character but tabs turned into a space,
+// so that what follows lines up under the source line in a terminal.
+func blankLike(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r == '\t' {
+			b.WriteRune('\t')
+		} else {
+			b.WriteRune(' ')
+		}
+	}
+	return b.String()
 }
 
 // FilesOf returns the sources map for diagnostics about a file that was
@@ -34,3 +156,4 @@ func FilesOf(filename string, src []byte) map[string]*hcl.File {
 	}
 	return map[string]*hcl.File{filename: f}
 }
+

@@ -106,3 +106,44 @@ func TestSnippet(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteDiagnosticsLayout(t *testing.T) {
+	src := "pipeline \"p\" {\n\tfps = [\n\t\t1,\n\t]\n}\n"
+	files := FilesOf("t.hcl", []byte(src))
+	at := func(line, col, b int) hcl.Pos { return hcl.Pos{Line: line, Column: col, Byte: b} }
+	multi := hcl.Range{Filename: "t.hcl", Start: at(2, 8, 22), End: at(4, 3, 30)}
+	other := hcl.Range{Filename: "gone.hcl", Start: at(3, 1, 10), End: at(3, 2, 11)}
+	diags := hcl.Diagnostics{
+		{Severity: hcl.DiagError, Summary: "Multi", Detail: "Spans lines.", Subject: &multi},
+		{Severity: hcl.DiagWarning, Summary: "Elsewhere", Detail: "No source.", Subject: &other},
+		{Severity: hcl.DiagError, Summary: "Nowhere", Detail: "First line\nsecond line."},
+	}
+	want := "Error: Multi\n\n" +
+		"  on t.hcl:2:8, in pipeline \"p\":\n" +
+		"     2: \tfps = [\n" +
+		"        \t      ^\n" +
+		"     3: \t\t1,\n" +
+		"        \t\t^^\n" +
+		"     4: \t]\n" +
+		"        \t^\n\n" +
+		"Spans lines.\n\n" +
+		"Warning: Elsewhere\n\n" +
+		"  on gone.hcl:3:1:\n  (source not available)\n\n" +
+		"No source.\n\n" +
+		"Error: Nowhere\n\nFirst line\nsecond line.\n\n"
+	var buf bytes.Buffer
+	if err := WriteDiagnostics(&buf, diags, files, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, buf.String()); diff != "" {
+		t.Errorf("text (-want +got):\n%s", diff)
+	}
+
+	buf.Reset()
+	if err := WriteDiagnostics(&buf, diags[1:2], files, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(buf.Bytes(), []byte("\x1b[1;33mWarning\x1b[0m: \x1b[1mElsewhere\x1b[0m\n")) {
+		t.Errorf("coloured warning header: %q", buf.String())
+	}
+}
