@@ -36,7 +36,8 @@ const (
 
 // Sink is the WebSocket sink. It implements pipeline.Sink, pipeline.Starter
 // and pipeline.Closer. Consume must be called from one goroutine at a time
-// (the runtime does); Addr, URL and ServeHTTP are safe from any goroutine.
+// (the runtime does); Addr, URL, Clients and ServeHTTP are safe from any
+// goroutine.
 type Sink struct {
 	opts     Options
 	pipeline string
@@ -275,8 +276,9 @@ func (s *Sink) tierIndex(name string) (int, bool) {
 // Close stops accepting connections and closes every client: on end of
 // stream with 1000 and on shutdown with 1001, each after its queue has
 // drained; on a pipeline failure at once with 1011. ctx's deadline bounds
-// it all; at the deadline the remaining connections are cut and their
-// queued frames counted as shutdown drops.
+// it all: at the deadline the remaining connections are cut, and frames
+// still queued for a goodbye after the last frames are counted as shutdown
+// drops.
 func (s *Sink) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {

@@ -155,11 +155,14 @@
     const payloads = [];
     let off = HEADER_SIZE;
     for (let i = 0; i < count; i++) {
-      if (off + FRAME_HEADER_SIZE > buf.byteLength) break;
+      if (off + FRAME_HEADER_SIZE > buf.byteLength ||
+          off + FRAME_HEADER_SIZE + dv.getUint32(off + 16) > buf.byteLength) {
+        showError('truncated batch from the server');
+        break;
+      }
       const captured = dv.getBigInt64(off + 8);
       const len = dv.getUint32(off + 16);
       off += FRAME_HEADER_SIZE;
-      if (off + len > buf.byteLength) break;
       const latency = captured === 0n ? NaN : wallNow - Number(captured / 1000000n);
       arrivals.push([now, latency]);
       payloads.push(new Uint8Array(buf, off, len));
