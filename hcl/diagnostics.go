@@ -156,4 +156,3 @@ func FilesOf(filename string, src []byte) map[string]*hcl.File {
 	}
 	return map[string]*hcl.File{filename: f}
 }
-
