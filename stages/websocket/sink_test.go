@@ -419,12 +419,12 @@ func TestCloseCodesByCause(t *testing.T) {
 }
 
 func TestShutdownFlushesQueuedFramesBefore1001(t *testing.T) {
-	// 32 batches of 1 MiB are more than loopback's socket buffers hold
-	// while the client is not reading, so most wait in the send queue
-	// when Close is called.
+	// 32 batches of 1 MiB are more than the socket buffers hold while the
+	// client (with a small receive buffer) is not reading, so most wait in
+	// the send queue when Close is called.
 	const batches, size = 32, 1 << 20
 	h := start(t, sink.Options{SendQueue: batches, WriteTimeout: wait}, threeTiers())
-	c := h.dial("high")
+	c := h.dialWith(wire.Dialer{NetDialContext: receiveBuffer(64 << 10)}, "high")
 	for i := range batches {
 		h.consume("high", makeFrames("high", uint64(i+1), 1, size)...)
 	}

@@ -34,7 +34,7 @@ func TestSlowClientIsDroppedWhileOthersGetEverything(t *testing.T) {
 				PingInterval: time.Minute,
 			}, threeTiers())
 			fast := []*wire.Client{h.dial("high"), h.dial("high"), h.dial("high")}
-			slow := h.dialWith(wire.Dialer{NetDialContext: tinyReceiveBuffer}, "high")
+			slow := h.dialWith(wire.Dialer{NetDialContext: receiveBuffer(4 << 10)}, "high")
 
 			// Feed 256 KiB batches, each only after every fast client has
 			// read the one before: the fast clients are never behind, the
@@ -87,19 +87,22 @@ func TestSlowClientIsDroppedWhileOthersGetEverything(t *testing.T) {
 	}
 }
 
-// tinyReceiveBuffer dials with a 4 KiB receive buffer, so a client that
-// stops reading backs up into the server quickly.
-func tinyReceiveBuffer(ctx context.Context, network, addr string) (net.Conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, network, addr)
-	if err != nil {
-		return nil, err
-	}
-	if tc, ok := c.(*net.TCPConn); ok {
-		if err := tc.SetReadBuffer(4 << 10); err != nil {
-			c.Close()
+// receiveBuffer returns a dial function that fixes the connection's
+// receive buffer at size bytes, which also stops the kernel from growing it:
+// a client that stops reading then backs up into the server quickly.
+func receiveBuffer(size int) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
 			return nil, err
 		}
+		if tc, ok := c.(*net.TCPConn); ok {
+			if err := tc.SetReadBuffer(size); err != nil {
+				c.Close()
+				return nil, err
+			}
+		}
+		return c, nil
 	}
-	return c, nil
 }
