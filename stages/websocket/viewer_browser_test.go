@@ -23,7 +23,6 @@ import (
 // see: a decoded picture, a frame rate near the tier's, the granted tier,
 // and that the quality picker switches tiers.
 func TestViewerPlaysInChromium(t *testing.T) {
-	chromium := testenv.Program(t, "chromium")
 	frames := loadJPEGs(t, testenv.Path(t, "testdata", "mjpeg", "city-60.mjpeg"))
 	want := minPictureStats(t, frames)
 
@@ -32,23 +31,7 @@ func TestViewerPlaysInChromium(t *testing.T) {
 	defer stopFeed()
 
 	// One bound for everything the browser does.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancelAlloc()
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	defer cancelTab()
+	tab := testenv.Browser(t, 2*time.Minute)
 
 	if err := chromedp.Do(tab, chromedp.Navigate("http://"+h.sink.Addr().String()+"/")); err != nil {
 		t.Fatalf("open the viewer: %v", err)
