@@ -1,6 +1,7 @@
 package hcl
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -11,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/streampipe/streampipe/pipeline"
+	"github.com/streampipe/streampipe/plugins"
 )
 
 // Options control how Load reads a configuration file.
@@ -29,8 +31,27 @@ type Options struct {
 	// entries naming undeclared variables, are ignored.
 	Environ []string
 	// Logger is the base logger of every stage; each stage gets one that
-	// carries its pipeline and stage names. Nil discards logs.
+	// carries its pipeline and stage names. The log lines of plugins
+	// started to read their schemas go to it too. Nil discards logs.
 	Logger *slog.Logger
+
+	// Context bounds the plugin programs Load starts to read their
+	// schemas (see [LoadPlugins]); when it ends, those still starting are
+	// stopped and reported. Nil means context.Background().
+	Context context.Context
+	// PluginCacheDir keeps the schema of each plugin, keyed by the
+	// SHA-256 of its program, so that Load starts a build of a plugin
+	// only the first time it sees it. Empty means
+	// plugins.DefaultCacheDir(), the user's cache directory.
+	PluginCacheDir string
+	// NoPluginCache starts every declared plugin to read its schema, and
+	// neither reads nor writes a cache.
+	NoPluginCache bool
+	// DescribePlugin returns the stage kind a plugin block declares. Nil
+	// means plugins.Kind, which checks the program's sha256 and starts it
+	// (or reads its schema from the cache). Programs that must not run
+	// what a file names, such as fuzz tests, replace it.
+	DescribePlugin func(ctx context.Context, d plugins.Decl, o plugins.Options) (pipeline.Kind, error)
 }
 
 // Config is a loaded, checked configuration file.
@@ -40,7 +61,8 @@ type Config struct {
 	// configuration must not be run.
 	Pipelines []*pipeline.Pipeline
 
-	files map[string]*hcl.File
+	files    map[string]*hcl.File
+	registry *pipeline.Registry
 }
 
 // Files returns every source the diagnostics of Load may point into,
@@ -49,6 +71,13 @@ type Config struct {
 // values. Pass it to WriteDiagnostics or NewValidateReport.
 func (c *Config) Files() map[string]*hcl.File {
 	return c.files
+}
+
+// Registry returns the stage kinds the file was decoded against: those of
+// Options.Registry plus the stage kind of each plugin block that could be
+// described. It is a copy; Options.Registry is never changed.
+func (c *Config) Registry() *pipeline.Registry {
+	return c.registry
 }
 
 // envPrefix starts the environment variables that set variables.
@@ -76,7 +105,15 @@ type loader struct {
 
 	pipelines    []*pipelineDecl
 	pipelineByID map[string]*pipelineDecl
+
+	pluginByName map[string]*pluginDecl
+	// lastPhase is the last decoding phase to run; allPhases runs them
+	// all.
+	lastPhase int
 }
+
+// allPhases as loader.lastPhase decodes every block of the file.
+const allPhases = -1
 
 // Load reads, decodes and builds the configuration file at path. It returns
 // every problem it finds at once, each placed in the file; on errors the
@@ -86,25 +123,35 @@ type loader struct {
 // Load calls each stage kind's factory, which must not touch the outside
 // world; nothing runs until a pipeline's Run is called.
 //
+// Each plugin block is described while loading (see [LoadPlugins]), and
+// its stage kind added to a copy of opts.Registry; opts.Registry itself is
+// never changed.
+//
 // Load panics when opts.Registry is nil: that is a bug in the caller.
 func Load(path string, opts Options) (*Config, hcl.Diagnostics) {
+	return load("Load", path, opts, allPhases)
+}
+
+func load(caller, path string, opts Options, lastPhase int) (*Config, hcl.Diagnostics) {
 	if opts.Registry == nil {
-		panic("hcl: Load: Options.Registry is nil")
+		panic("hcl: " + caller + ": Options.Registry is nil")
 	}
 	l := &loader{
 		opts:         opts,
-		reg:          opts.Registry,
+		reg:          opts.Registry.Clone(),
 		log:          opts.Logger,
 		parser:       hclparse.NewParser(),
 		synthetic:    map[string]*hcl.File{},
 		path:         path,
 		varIndex:     map[string]*variable{},
 		pipelineByID: map[string]*pipelineDecl{},
+		pluginByName: map[string]*pluginDecl{},
+		lastPhase:    lastPhase,
 	}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
-	cfg := &Config{}
+	cfg := &Config{registry: l.reg}
 	diags := l.load(cfg)
 	cfg.files = l.files()
 	sortDiagnostics(diags, path)
@@ -138,9 +185,12 @@ func (l *loader) load(cfg *Config) hcl.Diagnostics {
 			}
 		}
 		diags = diags.Extend(phaseDone[phase](l))
+		if phase == l.lastPhase {
+			break
+		}
 	}
 
-	if len(l.pipelines) == 0 && !diags.HasErrors() {
+	if len(l.pipelines) == 0 && !diags.HasErrors() && l.lastPhase == allPhases {
 		diags = diags.Append(&hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Missing pipeline block",

@@ -19,25 +19,31 @@ type rootBlock struct {
 // Decoding phases, in order.
 const (
 	phaseVariables = iota // variable blocks; then the evaluation context
+	phasePlugins          // plugin blocks, which register stage kinds
 	phasePipelines        // pipeline blocks, which may refer to variables
 )
 
-var rootPhases = []int{phaseVariables, phasePipelines}
+var rootPhases = []int{phaseVariables, phasePlugins, phasePipelines}
 
 // phaseDone runs after all blocks of a phase are decoded.
 var phaseDone = map[int]func(l *loader) hcl.Diagnostics{
 	phaseVariables: (*loader).resolveVariables,
+	phasePlugins:   func(*loader) hcl.Diagnostics { return nil },
 	phasePipelines: func(*loader) hcl.Diagnostics { return nil },
 }
 
-// rootBlocks is the root schema of the language. The plugin "NAME",
-// telemetry and alert blocks of later versions each become one entry here
-// plus their decoder.
+// rootBlocks is the root schema of the language. The telemetry and alert
+// blocks of later versions each become one entry here plus their decoder.
 var rootBlocks = []rootBlock{
 	{
 		header: hcl.BlockHeaderSchema{Type: "variable", LabelNames: []string{"name"}},
 		phase:  phaseVariables,
 		decode: (*loader).decodeVariable,
+	},
+	{
+		header: hcl.BlockHeaderSchema{Type: "plugin", LabelNames: []string{"name"}},
+		phase:  phasePlugins,
+		decode: (*loader).decodePlugin,
 	},
 	{
 		header: hcl.BlockHeaderSchema{Type: "pipeline", LabelNames: []string{"name"}},

@@ -125,7 +125,9 @@ func (l *loader) decodeStage(b *hcl.Block) (*stageDecl, hcl.Diagnostics) {
 
 	kind, ok := l.reg.Lookup(fam.family, d.kindName)
 	if !ok {
-		diags = diags.Append(l.unknownKind(b, fam))
+		if unknown := l.unknownKind(b, fam); unknown != nil {
+			diags = diags.Append(unknown)
+		}
 		// Still read the name, so that the pipeline's other checks do not
 		// report follow-on errors.
 		nameOnly := &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: nameAttr.Name}}}
@@ -176,8 +178,12 @@ func kindRange(b *hcl.Block) hcl.Range {
 	return b.DefRange
 }
 
-// unknownKind reports a stage block whose kind is not registered.
+// unknownKind reports a stage block whose kind is not registered, or
+// returns nil when that is reported already (at a failed plugin block).
 func (l *loader) unknownKind(b *hcl.Block, fam familyBlock) *hcl.Diagnostic {
+	if fam.family == pipeline.FamilyStage {
+		return l.unknownStageKind(b)
+	}
 	names := l.reg.Names(fam.family)
 	if len(fam.labels) == 0 {
 		return &hcl.Diagnostic{
