@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/streampipe/streampipe/pipeline"
+	"github.com/streampipe/streampipe/plugins"
 )
 
 // Reference formats accepted by WriteReference.
@@ -16,9 +17,9 @@ const (
 )
 
 // WriteReference writes the reference of the configuration language: the
-// variable and pipeline blocks, value syntax, functions, and every stage
-// kind in r with its attributes (types, defaults, allowed values, docs) and
-// nested blocks. format is ReferenceMarkdown (docs/configuration.md) or
+// variable, pipeline and plugin blocks, value syntax, functions, and every
+// stage kind in r with its attributes (types, defaults, allowed values,
+// docs) and nested blocks; a kind provided by a plugin says so. format is ReferenceMarkdown (docs/configuration.md) or
 // ReferenceText (`streampipe stages`). The output depends only on r, so it
 // can be compared with a committed copy.
 func WriteReference(w io.Writer, r *pipeline.Registry, format string) error {
@@ -58,10 +59,10 @@ func (e *errWriter) printf(format string, args ...any) {
 // separated by blank lines; lines starting with "    " are code; the text
 // format drops the backquotes that mark code in Markdown.
 const (
-	refIntro = "A configuration file declares input variables and one or more pipelines.\n" +
-		"Each pipeline links stages in a chain: a capture produces frames, middle\n" +
-		"stages (buffers, the quality tiers, the batcher, plugin stages) transform\n" +
-		"them, and every sink receives the same final stream."
+	refIntro = "A configuration file declares input variables, plugins and one or more\n" +
+		"pipelines. Each pipeline links stages in a chain: a capture produces\n" +
+		"frames, middle stages (buffers, the quality tiers, the batcher, plugin\n" +
+		"stages) transform them, and every sink receives the same final stream."
 
 	refVariable = "Declares an input variable, referred to as `var.NAME` in expressions.\n" +
 		"Values are taken from, lowest precedence first: the `default`; the\n" +
@@ -113,6 +114,21 @@ const (
 		"`buffer`, `quality`, `batch`), the kind of a sink, or the second label of a\n" +
 		"`stage` block. Names are unique within a pipeline, so a second buffer, or a\n" +
 		"second sink of the same kind, needs a `name`."
+
+	refPlugin = "Declares a plugin: a program built with streampipe's plugin SDK that\n" +
+		"provides the stage kind NAME, used as `stage \"NAME\" \"LABEL\" { ... }` in any\n" +
+		"pipeline of the file, anywhere between the capture and the sinks. In\n" +
+		"`command`, a program path with a slash is relative to this file's\n" +
+		"directory, and a bare program name is looked up in PATH.\n" +
+		"\n" +
+		"To check those stage blocks, streampipe starts the program once while\n" +
+		"loading the file and asks for its settings (its schema); the answer is\n" +
+		"cached per build of the program, keyed by its SHA-256, in the user's cache\n" +
+		"directory. When `sha256` is set, a program with another checksum is refused\n" +
+		"before it runs. When a pipeline runs, each stage block of the kind runs its\n" +
+		"own process of the program, supervised as the attributes below say: a\n" +
+		"plugin that crashes, exits or stops answering is restarted, and the frames\n" +
+		"it held are dropped. docs/plugins.md is the guide to writing one."
 )
 
 // familyDocs introduces each family of stage blocks.
@@ -216,7 +232,7 @@ func (m *markdownWriter) write(w *errWriter, r *pipeline.Registry) {
 	w.printf("     Regenerate with: go test ./hcl -run TestReferenceDoc -update -->\n\n")
 	w.printf("%s\n\n", refIntro)
 	w.printf("Contents: [variable](#variable), [values](#values), [functions](#functions), " +
-		"[pipeline](#pipeline), [stage kinds](#stage-kinds).\n\n")
+		"[pipeline](#pipeline), [plugin](#plugin), [stage kinds](#stage-kinds).\n\n")
 
 	w.printf("## variable\n\n```hcl\nvariable \"NAME\" {\n" +
 		"  default     = ...\n  type        = string\n  description = \"...\"\n}\n```\n\n")
@@ -236,6 +252,11 @@ func (m *markdownWriter) write(w *errWriter, r *pipeline.Registry) {
 	m.attrs(w, pipelineMeta.Attrs)
 	w.printf("Attribute of every stage block:\n\n")
 	m.attrs(w, []pipeline.Attr{nameAttr})
+
+	w.printf("## plugin\n\n```hcl\nplugin \"NAME\" {\n  command = [\"./bin/NAME\"]\n" +
+		"  sha256  = \"...\"\n}\n```\n\n")
+	m.prose(w, refPlugin)
+	m.attrs(w, plugins.Spec().Attrs)
 
 	w.printf("## stage kinds\n\n")
 	kinds := r.Kinds()
@@ -349,6 +370,9 @@ func (t *textWriter) write(w *errWriter, r *pipeline.Registry) {
 	t.attrs(w, pipelineMeta.Attrs, "    ")
 	w.printf("    Every stage block:\n\n")
 	t.attrs(w, []pipeline.Attr{nameAttr}, "    ")
+	w.printf("plugin \"NAME\"\n")
+	t.para(w, refPlugin, "    ")
+	t.attrs(w, plugins.Spec().Attrs, "    ")
 
 	w.printf("STAGE KINDS\n\n")
 	kinds := r.Kinds()
@@ -364,7 +388,7 @@ func (t *textWriter) write(w *errWriter, r *pipeline.Registry) {
 func (t *textWriter) kind(w *errWriter, k *pipeline.Kind) {
 	w.printf("%s  [%s]", kindHeader(k), k.Stability)
 	if k.Plugin != "" {
-		w.printf("  plugin %s", k.Plugin)
+		w.printf("  provided by plugin %s", k.Plugin)
 	}
 	w.printf("\n")
 	doc := strings.TrimSpace(strings.TrimSpace(k.Summary) + "\n\n" + strings.TrimSpace(k.Doc))
