@@ -386,6 +386,9 @@ func (o *output) Emit(ctx context.Context, m Message) error {
 		l.to.in.Add(uint64(n))
 	}
 	o.from.out.Add(uint64(n))
+	if o.from.emits != nil {
+		o.from.emits.Emitted(o.from, m)
+	}
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Family is the role a stage plays in a pipeline; it is also the HCL block
@@ -181,6 +183,11 @@ type Env struct {
 	Upstream StreamInfo
 	// Report receives drops, skips and health changes.
 	Report Reporter
+	// Meter creates the instruments of the facts only the stage knows
+	// (package telemetry builds them from its table). Nil means telemetry
+	// is off; stages then record nothing. A stage never builds an
+	// exporter of its own.
+	Meter metric.Meter
 }
 
 // Describer is implemented by stages that change the stream's description:

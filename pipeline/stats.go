@@ -31,6 +31,7 @@ type Stats struct {
 
 	queue    atomic.Pointer[func() (n, capacity int)]
 	observer Observer
+	emits    EmitObserver
 }
 
 // Observer receives the runtime's per-message measurements, for metric
@@ -43,6 +44,15 @@ type Observer interface {
 	Dropped(s *Stats, reason string, frames int)
 }
 
+// EmitObserver is an optional extension of Observer. When the observer
+// installed by SetObserver implements it, Emitted is called after each
+// message the stage sends downstream, from the emitting goroutine, so a
+// metric exporter can see what a source or a batcher emits (capture
+// intervals, batch sizes). It must be fast and must not keep m.
+type EmitObserver interface {
+	Emitted(s *Stats, m Message)
+}
+
 // NewStats returns the accounting for one stage.
 func NewStats(pipeline, stage string, family Family, kind string) *Stats {
 	return &Stats{Pipeline: pipeline, Stage: stage, Family: family, Kind: kind, drops: map[string]uint64{}}
@@ -51,8 +61,12 @@ func NewStats(pipeline, stage string, family Family, kind string) *Stats {
 // setQueue installs the function that reports the stage's queue.
 func (s *Stats) setQueue(f func() (n, capacity int)) { s.queue.Store(&f) }
 
-// SetObserver installs an observer. Call it before the pipeline runs.
-func (s *Stats) SetObserver(o Observer) { s.observer = o }
+// SetObserver installs an observer, and its Emitted method when it
+// implements EmitObserver. Call it before the pipeline runs.
+func (s *Stats) SetObserver(o Observer) {
+	s.observer = o
+	s.emits, _ = o.(EmitObserver)
+}
 
 // Drop implements Reporter.
 func (s *Stats) Drop(reason string, frames int) {
