@@ -4,7 +4,7 @@
 //	streampipe run FILE [-var name=value]... [-var-file FILE]...
 //	streampipe validate [-json] FILE...
 //	streampipe fmt [-check] FILE...
-//	streampipe stages [-format text|markdown]
+//	streampipe stages [-format text|markdown] [FILE]
 //	streampipe version
 package main
 
@@ -20,6 +20,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/streampipe/streampipe/pipeline"
+	"github.com/streampipe/streampipe/plugins"
 	"github.com/streampipe/streampipe/stages"
 )
 
@@ -56,8 +57,10 @@ type app struct {
 	registry       func() *pipeline.Registry
 }
 
-// Main runs the command line and returns the process exit code.
+// Main runs the command line and returns the process exit code. Every
+// plugin process a command started is stopped before Main returns.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
+	defer plugins.CleanupAll()
 	a := &app{stdout: stdout, stderr: stderr, environ: environ, registry: stages.Registry}
 	root := &cli.Command{
 		Name:                      "streampipe",

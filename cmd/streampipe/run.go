@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/streampipe/streampipe/hcl"
+	"github.com/streampipe/streampipe/plugins"
 )
 
 // varFlags are the flags that set variables, shared by run and validate.
@@ -43,6 +44,7 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 		VarFiles: cmd.StringSlice("var-file"),
 		Environ:  a.environ,
 		Logger:   a.logger,
+		Context:  ctx,
 	})
 	if len(diags) > 0 {
 		_ = hcl.WriteDiagnostics(a.stderr, diags, cfg.Files(), 100, false)
@@ -92,6 +94,9 @@ func (a *app) handleSignals(parent context.Context) (context.Context, func()) {
 		select {
 		case s := <-sigs:
 			a.logger.Warn("second signal: forcing exit", "signal", s.String())
+			// Deferred calls do not run on os.Exit: stop the plugins
+			// here. (On Linux they die with this process anyway.)
+			plugins.CleanupAll()
 			os.Exit(exitFailure)
 		case <-done:
 		}

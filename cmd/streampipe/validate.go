@@ -17,7 +17,10 @@ func (a *app) validateCommand() *cli.Command {
 		ArgsUsage: "FILE...",
 		Description: "Reports every problem at once, each at its file:line:col. Exit status: 0 when\n" +
 			"every file is valid, 1 when any is not, 2 on a usage error. With -json,\n" +
-			"prints one JSON document (for CI annotations) instead of text.",
+			"prints one JSON document (for CI annotations) instead of text.\n\n" +
+			"Plugin stages are checked against the settings their plugin describes: each\n" +
+			"declared plugin is started once to ask, unless the plugin cache (in the\n" +
+			"user cache directory, keyed by the program's SHA-256) has the answer.",
 		Flags: append(varFlags(),
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON report on stdout"},
 		),
@@ -36,6 +39,7 @@ func (a *app) validate(ctx context.Context, cmd *cli.Command) error {
 			Vars:     cmd.StringSlice("var"),
 			VarFiles: cmd.StringSlice("var-file"),
 			Environ:  a.environ,
+			Context:  ctx,
 		})
 		report.Add(diags, cfg.Files())
 		if !cmd.Bool("json") {
