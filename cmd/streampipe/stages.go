@@ -10,17 +10,47 @@ import (
 
 func (a *app) stagesCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "stages",
-		Usage: "list every stage kind with its attributes, types, defaults and docs",
-		Flags: []cli.Flag{
+		Name:      "stages",
+		Usage:     "list every stage kind with its attributes, types, defaults and docs",
+		ArgsUsage: "[FILE]",
+		Description: "Prints the reference of the configuration language and of every built-in\n" +
+			"stage kind (-format markdown prints docs/configuration.md). With FILE, the\n" +
+			"stage kinds its plugin blocks declare are listed too, each marked with the\n" +
+			"plugin that provides it. Only the file's variable and plugin blocks are\n" +
+			"read; each plugin is started once to ask for its settings, unless the\n" +
+			"plugin cache has them.",
+		Flags: append(varFlags(),
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or markdown (the configuration reference)"},
-		},
-		Action: func(ctx context.Context, cmd *cli.Command) error {
-			f := cmd.String("format")
-			if f != "text" && f != "markdown" {
-				return usageErrorf("-format %q: want text or markdown", f)
-			}
-			return hcl.WriteReference(a.stdout, a.registry(), f)
-		},
+		),
+		Action: a.stages,
 	}
+}
+
+func (a *app) stages(ctx context.Context, cmd *cli.Command) error {
+	f := cmd.String("format")
+	if f != "text" && f != "markdown" {
+		return usageErrorf("-format %q: want text or markdown", f)
+	}
+	if cmd.NArg() > 1 {
+		return usageErrorf("stages takes at most one configuration file, got %d", cmd.NArg())
+	}
+	reg := a.registry()
+	if cmd.NArg() == 1 {
+		path := cmd.Args().First()
+		cfg, diags := hcl.LoadPlugins(path, hcl.Options{
+			Registry: reg,
+			Vars:     cmd.StringSlice("var"),
+			VarFiles: cmd.StringSlice("var-file"),
+			Environ:  a.environ,
+			Context:  ctx,
+		})
+		if len(diags) > 0 {
+			_ = hcl.WriteDiagnostics(a.stderr, diags, cfg.Files(), 100, false)
+		}
+		if diags.HasErrors() {
+			return &exitError{code: exitFailure, msg: path + ": cannot list its plugin stages"}
+		}
+		reg = cfg.Registry()
+	}
+	return hcl.WriteReference(a.stdout, reg, f)
 }

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"image"
+	"image/jpeg"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streampipe/streampipe/internal/testenv"
+)
+
+// pluginHeader declares the test plugins of TestPluginCommands; bin is
+// set with -var.
+const pluginHeader = `variable "bin" {
+  type = string
+}
+
+plugin "behave" {
+  command = ["${var.bin}/behave"]
+}
+
+plugin "mono" {
+  command = ["${var.bin}/grayscale"]
+}
+`
+
+// TestPluginCommands runs validate, stages and run on files that declare
+// real plugins, built once for all its subtests.
+func TestPluginCommands(t *testing.T) {
+	bin := buildPlugins(t, map[string]string{
+		"behave":    "plugins/testdata/behave",
+		"grayscale": "examples/plugins/grayscale",
+	})
+	// Each run starts with an empty plugin cache of its own.
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	binVar := "bin=" + bin
+	defer func() {
+		for _, name := range []string{"behave", "grayscale"} {
+			waitNoProcess(t, filepath.Join(bin, name))
+		}
+	}()
+
+	// Line 16 holds the typo, at column 5.
+	typo := writeFile(t, "typo.hcl", pluginHeader+`
+pipeline "p" {
+  capture "synthetic" {}
+  stage "behave" "b" {
+    strenght = 0.5
+  }
+  sink "discard" {}
+}
+`)
+
+	t.Run("validate reports a wrong plugin setting at its place", func(t *testing.T) {
+		out, errOut, code := invoke(t, "validate", typo, "-var", binVar)
+		if code != 1 || !strings.Contains(out, typo+": 1 error(s)") {
+			t.Errorf("exit %d, stdout %q; want 1 and one error", code, out)
+		}
+		for _, want := range []string{"Unsupported argument", typo + ":16:5", `Did you mean "strength"?`} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, errOut)
+			}
+		}
+	})
+
+	t.Run("validate -json", func(t *testing.T) {
+		out, _, code := invoke(t, "validate", "-json", typo, "-var", binVar)
+		var doc struct {
+			Valid       bool `json:"valid"`
+			Diagnostics []struct {
+				Summary, File string
+				Line, Column  int
+			} `json:"diagnostics"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+		}
+		if code != 1 || doc.Valid || len(doc.Diagnostics) != 1 {
+			t.Fatalf("exit %d, report %s", code, out)
+		}
+		d := doc.Diagnostics[0]
+		if d.Summary != "Unsupported argument" || d.File != typo || d.Line != 16 || d.Column != 5 {
+			t.Errorf("diagnostic %+v, want Unsupported argument at %s:16:5", d, typo)
+		}
+	})
+
+	t.Run("validate accepts right plugin settings", func(t *testing.T) {
+		good := writeFile(t, "good.hcl", pluginHeader+`
+pipeline "p" {
+  capture "synthetic" {}
+  stage "behave" "b" {
+    strength = 0.5
+  }
+  stage "mono" "gray" {}
+  sink "discard" {}
+}
+`)
+		if out, errOut, code := invoke(t, "validate", good, "-var", binVar); code != 0 {
+			t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+		}
+	})
+
+	t.Run("validate reports a plugin that cannot start", func(t *testing.T) {
+		missing := writeFile(t, "missing.hcl", `plugin "gone" {
+  command = ["./bin/gone"]
+}
+
+pipeline "p" {
+  capture "synthetic" {}
+  stage "gone" "g" {}
+  sink "discard" {}
+}
+`)
+		_, errOut, code := invoke(t, "validate", missing)
+		if code != 1 || !strings.Contains(errOut, "Cannot start plugin") || !strings.Contains(errOut, missing+":2:13") {
+			t.Errorf("exit %d, stderr:\n%s", code, errOut)
+		}
+	})
+
+	t.Run("stages lists the file's plugin stages", func(t *testing.T) {
+		out, errOut, code := invoke(t, "stages", typo, "-var", binVar)
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+		for _, want := range []string{
+			`stage "mono" "NAME"  [beta]  provided by plugin mono`,
+			`stage "behave" "NAME"`, "provided by plugin behave",
+			"strength  number   default 1, between 0 and 1",
+			`capture "synthetic"`, `sink "websocket"`,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("stages lacks %q", want)
+			}
+		}
+		md, _, code := invoke(t, "stages", "-format", "markdown", typo, "-var", binVar)
+		if code != 0 || !strings.Contains(md, "#### `stage \"mono\" \"NAME\"`\n\nStability: beta. Provided by plugin `mono`.") {
+			t.Errorf("markdown: exit %d, no section for plugin mono", code)
+		}
+	})
+
+	t.Run("stages usage and plugin errors", func(t *testing.T) {
+		if _, _, code := invoke(t, "stages", typo, typo); code != 2 {
+			t.Errorf("two files: exit %d, want 2", code)
+		}
+		out, errOut, code := invoke(t, "stages", typo) // bin is not set
+		if code != 1 || out != "" || !strings.Contains(errOut, "bin") {
+			t.Errorf("without -var bin: exit %d, stdout %d bytes, stderr:\n%s", code, len(out), errOut)
+		}
+	})
+
+	t.Run("run streams through a plugin and stops it", func(t *testing.T) {
+		dir := t.TempDir()
+		conf := writeFile(t, "run.hcl", pluginHeader+`
+pipeline "p" {
+  capture "synthetic" {
+    fps    = 30
+    width  = 64
+    height = 48
+    frames = 20
+  }
+  stage "mono" "gray" {}
+  sink "file" {
+    path = "`+filepath.Join(dir, "out.mjpeg")+`"
+  }
+}
+`)
+		_, errOut, code := invoke(t, "run", conf, "-var", binVar)
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, errOut)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "out.mjpeg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames := splitJPEGs(b)
+		if len(frames) != 20 {
+			t.Fatalf("out.mjpeg holds %d frames, want 20", len(frames))
+		}
+		for i, f := range frames {
+			img, err := jpeg.Decode(bytes.NewReader(f))
+			if err != nil {
+				t.Fatalf("frame %d: %v", i, err)
+			}
+			if _, ok := img.(*image.Gray); !ok {
+				t.Errorf("frame %d decodes to %T, want *image.Gray from the grayscale plugin", i, img)
+			}
+		}
+		waitNoProcess(t, filepath.Join(bin, "grayscale"))
+	})
+
+	t.Run("run fails when a plugin refuses its settings", func(t *testing.T) {
+		conf := writeFile(t, "refuse.hcl", pluginHeader+`
+pipeline "p" {
+  capture "synthetic" {
+    frames = 1000
+  }
+  stage "behave" "b" {
+    mode = "bad"
+  }
+  sink "discard" {}
+}
+`)
+		_, errOut, code := invoke(t, "run", conf, "-var", binVar)
+		if code != 1 || !strings.Contains(errOut, "refused on purpose") {
+			t.Errorf("exit %d, stderr:\n%s", code, errOut)
+		}
+		waitNoProcess(t, filepath.Join(bin, "behave"))
+	})
+
+	t.Run("run refuses an invalid file", func(t *testing.T) {
+		_, errOut, code := invoke(t, "run", typo, "-var", binVar)
+		if code != 1 || !strings.Contains(errOut, "configuration is invalid") {
+			t.Errorf("exit %d, stderr:\n%s", code, errOut)
+		}
+	})
+}
+
+// buildPlugins builds the packages (by binary name, relative to the
+// repository root) into a directory of the test and returns it.
+func buildPlugins(t *testing.T, pkgs map[string]string) string {
+	t.Helper()
+	goBin := testenv.Program(t, "go")
+	dir := t.TempDir()
+	for name, pkg := range pkgs {
+		cmd := exec.Command(goBin, "build", "-o", filepath.Join(dir, name), "./"+pkg)
+		cmd.Dir = testenv.RepoRoot(t)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	return dir
+}
+
+// splitJPEGs splits an MJPEG stream at its start-of-image markers.
+func splitJPEGs(b []byte) [][]byte {
+	soi := []byte{0xff, 0xd8, 0xff}
+	var out [][]byte
+	for len(b) > 0 {
+		next := bytes.Index(b[len(soi):], soi)
+		if next < 0 {
+			return append(out, b)
+		}
+		out = append(out, b[:next+len(soi)])
+		b = b[next+len(soi):]
+	}
+	return out
+}
+
+// waitNoProcess fails the test when a process still runs the program at
+// exe after a few seconds.
+func waitNoProcess(t *testing.T, exe string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pids := processesOf(exe)
+		if len(pids) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%s still runs as %v", filepath.Base(exe), pids)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// processesOf lists the processes running the program at exe, from
+// /proc (so on Linux only).
+func processesOf(exe string) []int {
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if target, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && target == exe {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
