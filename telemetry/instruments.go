@@ -107,7 +107,7 @@ const (
 	GoMemoryUsed      = "go.memory.used"
 	GoMemoryGCGoal    = "go.memory.gc.goal"
 	GoMemoryAllocated = "go.memory.allocated"
-	GoGoroutineCount  = "go.goroutine.count"
+	GoGoroutineCount  = "go.goroutines"
 	ProcessCPUTime    = "process.cpu.time"
 	SystemMemoryUsage = "system.memory.usage"
 	SystemMemoryUtil  = "system.memory.utilization"
@@ -165,7 +165,7 @@ var (
 // Label sets shared by several instruments.
 var (
 	stageLabels  = []string{LabelPipeline, LabelStage, LabelKind}
-	sinkLabels   = []string{LabelPipeline, LabelStage}
+	nameLabels   = []string{LabelPipeline, LabelStage}
 	tierLabels   = []string{LabelPipeline, LabelStage, LabelTier}
 	pluginLabels = []string{LabelPipeline, LabelStage, LabelKind}
 )
@@ -250,7 +250,7 @@ var table = []Instrument{
 		Labels:      stageLabels, Buckets: SecondsBuckets, Source: srcCapture},
 	{Name: CaptureRestarts, Kind: Counter, Unit: "{restart}",
 		Description: "Times a capture source was restarted after its command or input ended.",
-		Labels:      stageLabels, Source: "capture stages"},
+		Labels:      nameLabels, Source: "capture stages"},
 
 	// Batch.
 	{Name: BatchSize, Kind: Histogram, Unit: "{frame}",
@@ -263,17 +263,17 @@ var table = []Instrument{
 	// WebSocket sink.
 	{Name: WSConnectionsActive, Kind: UpDownCounter, Unit: "{connection}",
 		Description: "Open client connections.",
-		Labels:      sinkLabels, Source: srcWebSocket},
+		Labels:      nameLabels, Source: srcWebSocket},
 	{Name: WSConnectionsOpened, Kind: Counter, Unit: "{connection}",
 		Description: "Client connections accepted.",
-		Labels:      sinkLabels, Source: srcWebSocket},
+		Labels:      nameLabels, Source: srcWebSocket},
 	{Name: WSConnectionsClosed, Kind: Counter, Unit: "{connection}",
 		Description: "Client connections ended, by reason (client_closed, slow_client, write_error, " +
 			"read_error, protocol_error, shutdown) and close code.",
 		Labels: []string{LabelPipeline, LabelStage, LabelReason, LabelCode}, Source: srcWebSocket},
 	{Name: WSSessionDuration, Kind: Histogram, Number: Float64, Unit: "s",
 		Description: "Length of ended client sessions.",
-		Labels:      sinkLabels, Buckets: SessionBuckets, Source: srcWebSocket},
+		Labels:      nameLabels, Buckets: SessionBuckets, Source: srcWebSocket},
 	{Name: WSClients, Kind: UpDownCounter, Unit: "{client}",
 		Description: "Connected clients per quality tier.",
 		Labels:      tierLabels, Source: srcWebSocket},
@@ -341,8 +341,9 @@ var table = []Instrument{
 		Description: "Bytes allocated on the heap since the process started.",
 		Source:      srcGoRuntime},
 	{Name: GoGoroutineCount, Kind: UpDownCounter, Observable: true, Unit: "{goroutine}", External: true,
-		Description: "Live goroutines.",
-		Source:      srcGoRuntime},
+		Description: "Live goroutines. The instrumentation calls it go.goroutine.count; a view renames it, " +
+			"since Prometheus reserves the _count suffix for histograms and summaries.",
+		Source: srcGoRuntime},
 	{Name: ProcessCPUTime, Kind: Counter, Observable: true, Number: Float64, Unit: "s", External: true,
 		Description: "CPU time used by the process, by cpu.mode (user, system).",
 		Labels:      []string{"cpu.mode"}, Source: srcHost},

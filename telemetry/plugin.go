@@ -1,0 +1,118 @@
+package telemetry
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/streampipe/streampipe/plugins"
+)
+
+// pluginStage is what a plugin stage offers beyond the standard stage
+// interfaces; *plugins.Stage implements it.
+type pluginStage interface {
+	PluginStats() plugins.Stats
+}
+
+// pluginObservables are the plugin instruments read from PluginStats.
+type pluginObservables struct {
+	restarts, failures metric.Int64ObservableCounter
+	up                 metric.Int64ObservableGauge
+}
+
+func newPluginObservables(m metric.Meter) (*pluginObservables, error) {
+	restarts, err1 := int64ObservableCounter(m, PluginRestarts)
+	failures, err2 := int64ObservableCounter(m, PluginFailures)
+	up, err3 := int64ObservableGauge(m, PluginUp)
+	if err := firstError(err1, err2, err3); err != nil {
+		return nil, err
+	}
+	return &pluginObservables{restarts: restarts, failures: failures, up: up}, nil
+}
+
+func (p *pluginObservables) list() []metric.Observable {
+	return []metric.Observable{p.restarts, p.failures, p.up}
+}
+
+// observe reports s's plugin facts, when s is a plugin stage.
+func (p *pluginObservables) observe(o metric.Observer, s *stageObserver) {
+	ps, ok := s.node.Stage.(pluginStage)
+	if !ok {
+		return
+	}
+	st := ps.PluginStats()
+	opt := metric.WithAttributeSet(s.attrs)
+	o.ObserveInt64(p.restarts, int64(st.Restarts), opt)
+	o.ObserveInt64(p.failures, int64(st.Failures), opt)
+	up := int64(0)
+	if st.Up {
+		up = 1
+	}
+	o.ObserveInt64(p.up, up, opt)
+}
+
+// pluginProducer exports the plugin supervisors' round-trip histograms.
+// The supervisor counts round trips in buckets of its own with atomic
+// adds; the producer hands those counts to the readers as they are,
+// rather than recording every round trip twice.
+type pluginProducer struct{ t *Telemetry }
+
+// Produce implements sdkmetric.Producer.
+func (p pluginProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
+	in, _ := Lookup(PluginRoundTripDuration)
+	now := time.Now()
+	var points []metricdata.HistogramDataPoint[float64]
+	for _, a := range p.t.attachedPipelines() {
+		for _, s := range a.stages {
+			ps, ok := s.node.Stage.(pluginStage)
+			if !ok {
+				continue
+			}
+			points = append(points, roundTripPoint(ps.PluginStats().RoundTrip, s, p.t.started, now))
+		}
+	}
+	if len(points) == 0 {
+		return nil, nil
+	}
+	return []metricdata.ScopeMetrics{{
+		Scope: instrumentation.Scope{Name: ScopeName},
+		Metrics: []metricdata.Metrics{{
+			Name:        in.Name,
+			Description: in.Description,
+			Unit:        in.Unit,
+			Data: metricdata.Histogram[float64]{
+				Temporality: metricdata.CumulativeTemporality,
+				DataPoints:  points,
+			},
+		}},
+	}}, nil
+}
+
+// roundTripPoint converts the supervisor's cumulative buckets, whose last
+// bound is +Inf, into an OpenTelemetry data point (counts per bucket).
+func roundTripPoint(rt plugins.RoundTrip, s *stageObserver, start, now time.Time) metricdata.HistogramDataPoint[float64] {
+	dp := metricdata.HistogramDataPoint[float64]{
+		Attributes: s.attrs,
+		StartTime:  start,
+		Time:       now,
+		Sum:        rt.Sum.Seconds(),
+	}
+	var prev uint64
+	for _, b := range rt.Buckets {
+		if b.UpperBound > 0 {
+			dp.Bounds = append(dp.Bounds, b.UpperBound.Seconds())
+		}
+		dp.BucketCounts = append(dp.BucketCounts, b.Count-prev)
+		prev = b.Count
+	}
+	// The count must equal the buckets' total; the buckets are read one
+	// by one while round trips go on, so take the total from them.
+	dp.Count = prev
+	if rt.Count > 0 {
+		dp.Max = metricdata.NewExtrema(rt.Max.Seconds())
+	}
+	return dp
+}

@@ -1,0 +1,68 @@
+package telemetry
+
+import (
+	"sync"
+	"time"
+
+	"github.com/streampipe/streampipe/pipeline"
+)
+
+// Rates are a stage's counters turned into per-second rates over the last
+// sampling interval.
+type Rates struct {
+	// InFPS and OutFPS are frames per second in and out.
+	InFPS  float64 `json:"in_fps"`
+	OutFPS float64 `json:"out_fps"`
+	// DroppedFPS is frames dropped per second, all reasons.
+	DroppedFPS float64 `json:"dropped_fps"`
+	// Blocked is the share of the interval the stage spent blocked
+	// sending downstream, 0 to 1 (more when a tee waits on several sinks
+	// in turn).
+	Blocked float64 `json:"blocked"`
+	// Busy is the share of the interval spent in Process or Consume calls.
+	Busy float64 `json:"busy"`
+}
+
+// rateTracker keeps the previous sample of every stage and the rates
+// computed from the last two.
+type rateTracker struct {
+	mu    sync.Mutex
+	prev  map[*stageObserver]pipeline.Snapshot
+	at    time.Time
+	rates map[*stageObserver]Rates
+}
+
+func (r *rateTracker) init() {
+	r.prev = map[*stageObserver]pipeline.Snapshot{}
+	r.rates = map[*stageObserver]Rates{}
+}
+
+// sample snapshots every stage and updates the rates.
+func (r *rateTracker) sample(now time.Time, pipelines []*attached) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	dt := now.Sub(r.at).Seconds()
+	for _, a := range pipelines {
+		for _, s := range a.stages {
+			snap := s.node.Stats.Snapshot()
+			if old, ok := r.prev[s]; ok && dt > 0 {
+				r.rates[s] = Rates{
+					InFPS:      float64(snap.FramesIn-old.FramesIn) / dt,
+					OutFPS:     float64(snap.FramesOut-old.FramesOut) / dt,
+					DroppedFPS: float64(snap.DroppedTotal()-old.DroppedTotal()) / dt,
+					Blocked:    (snap.Blocked - old.Blocked).Seconds() / dt,
+					Busy:       (snap.ProcessTime - old.ProcessTime).Seconds() / dt,
+				}
+			}
+			r.prev[s] = snap
+		}
+	}
+	r.at = now
+}
+
+// get returns the stage's last rates (zero before two samples).
+func (r *rateTracker) get(s *stageObserver) Rates {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rates[s]
+}

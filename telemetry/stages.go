@@ -1,0 +1,221 @@
+package telemetry
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/streampipe/streampipe/pipeline"
+)
+
+// attached is one pipeline t reports.
+type attached struct {
+	p      *pipeline.Pipeline
+	stages []*stageObserver
+}
+
+func newAttached(t *Telemetry, p *pipeline.Pipeline) *attached {
+	a := &attached{p: p}
+	for _, n := range p.Nodes() {
+		a.stages = append(a.stages, newStageObserver(t, p.Name(), n))
+	}
+	return a
+}
+
+// KindLabel returns the value of the kind label for a stage: the family,
+// or "family.name" for families with several kinds ("capture.exec").
+func KindLabel(f pipeline.Family, kind string) string {
+	if kind == "" {
+		return string(f)
+	}
+	return string(f) + "." + kind
+}
+
+// stageObserver is installed as the Observer of one stage's Stats. It
+// records the histograms the runtime feeds it and holds the stage's
+// precomputed attribute sets, so recording allocates nothing.
+type stageObserver struct {
+	node     *pipeline.Node
+	pipeline string
+	kind     string
+
+	attrs      attribute.Set
+	recordOpts []metric.RecordOption
+	stateAttrs [pipeline.HealthStopped + 1]metric.ObserveOption
+
+	process metric.Float64Histogram
+
+	// Capture stages: the previous frame's capture time, touched only by
+	// the source's goroutine, and the nominal interval (0: unknown).
+	interval, jitter metric.Float64Histogram
+	lastCapture      time.Time
+	nominal          time.Duration
+	log              *slog.Logger
+	lastLogged       time.Time
+
+	// Batch stages: batch size per tier.
+	batchSize metric.Int64Histogram
+	tierOpts  []tierOpt
+}
+
+// tierOpt is a tier's precomputed record options.
+type tierOpt struct {
+	tier string
+	opts []metric.RecordOption
+}
+
+func newStageObserver(t *Telemetry, pipelineName string, n *pipeline.Node) *stageObserver {
+	s := &stageObserver{node: n, pipeline: pipelineName, kind: KindLabel(n.Family, n.Kind)}
+	s.attrs = attribute.NewSet(
+		attribute.String(LabelPipeline, pipelineName),
+		attribute.String(LabelStage, n.Name),
+		attribute.String(LabelKind, s.kind),
+	)
+	s.recordOpts = []metric.RecordOption{metric.WithAttributeSet(s.attrs)}
+	for h := range s.stateAttrs {
+		kv := append(s.attrs.ToSlice(), attribute.String(LabelState, pipeline.Health(h).String()))
+		s.stateAttrs[h] = metric.WithAttributeSet(attribute.NewSet(kv...))
+	}
+	s.process = float64Histogram(t.meter, StageProcessDuration)
+
+	switch n.Family {
+	case pipeline.FamilyCapture:
+		s.log = t.log.With("pipeline", pipelineName, "stage", n.Name)
+		s.interval = float64Histogram(t.meter, CaptureInterval)
+		s.jitter = float64Histogram(t.meter, CaptureJitter)
+		if n.Info.FPS > 0 {
+			s.nominal = time.Duration(float64(time.Second) / n.Info.FPS)
+		}
+	case pipeline.FamilyBatch:
+		s.batchSize = int64Histogram(t.meter, BatchSize)
+		for _, tier := range n.Info.Tiers {
+			s.tierOpts = append(s.tierOpts, s.newTierOpt(tier.Name))
+		}
+	}
+	return s
+}
+
+func (s *stageObserver) newTierOpt(tier string) tierOpt {
+	set := attribute.NewSet(
+		attribute.String(LabelPipeline, s.pipeline),
+		attribute.String(LabelStage, s.node.Name),
+		attribute.String(LabelTier, tier),
+	)
+	return tierOpt{tier: tier, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+}
+
+// Processed implements pipeline.Observer.
+func (s *stageObserver) Processed(_ *pipeline.Stats, _ int, d time.Duration) {
+	s.process.Record(context.Background(), d.Seconds(), s.recordOpts...)
+}
+
+// Dropped implements pipeline.Observer. Drops are read from the Stats when
+// metrics are collected and logged per interval, so nothing happens here.
+func (s *stageObserver) Dropped(*pipeline.Stats, string, int) {}
+
+// Emitted implements pipeline.EmitObserver: capture intervals and jitter
+// from a source's frames, batch sizes from a batcher's messages.
+func (s *stageObserver) Emitted(_ *pipeline.Stats, m pipeline.Message) {
+	switch {
+	case s.interval != nil:
+		ctx := context.Background()
+		for _, f := range m.Frames {
+			if !s.lastCapture.IsZero() {
+				d := f.Captured.Sub(s.lastCapture)
+				s.interval.Record(ctx, d.Seconds(), s.recordOpts...)
+				if s.nominal > 0 {
+					s.jitter.Record(ctx, (d - s.nominal).Abs().Seconds(), s.recordOpts...)
+				}
+				s.logCaptureTiming(f, d)
+			}
+			s.lastCapture = f.Captured
+		}
+	case s.batchSize != nil:
+		s.batchSize.Record(context.Background(), int64(len(m.Frames)), s.tierOptions(m.Tier)...)
+	}
+}
+
+// tierOptions returns the record options of a tier. Tiers come from the
+// stream description, so a tier missing from it is unexpected; it is
+// recorded under its name all the same (it is still bounded by the
+// configuration).
+func (s *stageObserver) tierOptions(tier string) []metric.RecordOption {
+	for i := range s.tierOpts {
+		if s.tierOpts[i].tier == tier {
+			return s.tierOpts[i].opts
+		}
+	}
+	// Only the batcher's goroutine emits, so appending is safe.
+	to := s.newTierOpt(tier)
+	s.tierOpts = append(s.tierOpts, to)
+	return to.opts
+}
+
+// registerStageCallbacks creates the observable instruments read from
+// every attached stage's Stats and registers the one callback that reads
+// them.
+func (t *Telemetry) registerStageCallbacks() error {
+	m := t.meter
+	in, err1 := int64ObservableCounter(m, StageFramesIn)
+	out, err2 := int64ObservableCounter(m, StageFramesOut)
+	dropped, err3 := int64ObservableCounter(m, StageFramesDropped)
+	skipped, err4 := int64ObservableCounter(m, StageFramesSkipped)
+	qlen, err5 := int64ObservableGauge(m, StageQueueLength)
+	qcap, err6 := int64ObservableGauge(m, StageQueueCapacity)
+	blocked, err7 := float64ObservableCounter(m, StageBlockedTime)
+	errs, err8 := int64ObservableCounter(m, StageErrors)
+	state, err9 := int64ObservableGauge(m, StageState)
+	if err := firstError(err1, err2, err3, err4, err5, err6, err7, err8, err9); err != nil {
+		return err
+	}
+	pluginInsts, err := newPluginObservables(m)
+	if err != nil {
+		return err
+	}
+
+	insts := []metric.Observable{in, out, dropped, skipped, qlen, qcap, blocked, errs, state}
+	insts = append(insts, pluginInsts.list()...)
+	_, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		for _, a := range t.attachedPipelines() {
+			for _, s := range a.stages {
+				snap := s.node.Stats.Snapshot()
+				opt := metric.WithAttributeSet(s.attrs)
+				o.ObserveInt64(in, int64(snap.FramesIn), opt)
+				o.ObserveInt64(out, int64(snap.FramesOut), opt)
+				o.ObserveInt64(skipped, int64(snap.Skipped), opt)
+				o.ObserveInt64(errs, int64(snap.Errors), opt)
+				o.ObserveFloat64(blocked, snap.Blocked.Seconds(), opt)
+				if snap.QueueCap > 0 {
+					o.ObserveInt64(qlen, int64(snap.QueueLen), opt)
+					o.ObserveInt64(qcap, int64(snap.QueueCap), opt)
+				}
+				for _, reason := range snap.DropReasons() {
+					kv := append(s.attrs.ToSlice(), attribute.String(LabelReason, reason))
+					o.ObserveInt64(dropped, int64(snap.Drops[reason]), metric.WithAttributes(kv...))
+				}
+				for h, stateOpt := range s.stateAttrs {
+					v := int64(0)
+					if pipeline.Health(h) == snap.Health {
+						v = 1
+					}
+					o.ObserveInt64(state, v, stateOpt)
+				}
+				pluginInsts.observe(o, s)
+			}
+		}
+		return nil
+	}, insts...)
+	return err
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
