@@ -3,16 +3,33 @@
 # Build the plugins first, from the repository root:
 #
 #   make plugins
+#   go run ./cmd/streampipe validate examples/plugins.hcl
 #   go run ./cmd/streampipe run examples/plugins.hcl
+#   go run ./cmd/streampipe run examples/plugins.hcl -var listen=127.0.0.1:9000
 #
 # Needs ffmpeg. Paths are relative to this file's directory.
 
+variable "listen" {
+  default     = "127.0.0.1:8080"
+  description = "The address of the WebSocket sink."
+}
+
+variable "video" {
+  default     = "media/city.mp4" # 4 s of a CC0 clip, see media/README.md
+  description = "The video file to stream, looped."
+}
+
+variable "plugin_dir" {
+  default     = "./plugins/bin"
+  description = "The directory holding the plugin programs, where make plugins puts them."
+}
+
 plugin "overlay" {
-  command = ["./plugins/bin/overlay"]
+  command = ["${var.plugin_dir}/overlay"]
 }
 
 plugin "grayscale" {
-  command       = ["./plugins/bin/grayscale"]
+  command       = ["${var.plugin_dir}/grayscale"]
   batch_timeout = "2s"
   max_restarts  = 5
   on_failure    = "pass" # keep streaming in colour if it keeps crashing
@@ -21,7 +38,7 @@ plugin "grayscale" {
 pipeline "city" {
   capture "exec" {
     command = ["ffmpeg", "-hide_banner", "-loglevel", "error",
-               "-re", "-stream_loop", "-1", "-i", "media/city.mp4",
+               "-re", "-stream_loop", "-1", "-i", var.video,
                "-vf", "fps=30", "-f", "mjpeg", "-q:v", "5", "pipe:1"]
     format  = "mjpeg"
     fps     = 30
@@ -61,7 +78,7 @@ pipeline "city" {
   }
 
   sink "websocket" {
-    listen = "127.0.0.1:8080"
+    listen = var.listen
     path   = "/stream"
   }
 }
