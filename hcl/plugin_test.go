@@ -23,6 +23,7 @@ var testPlugins = map[string]string{
 	"futureproto": "plugins/testdata/futureproto",
 	"straystdout": "plugins/testdata/straystdout",
 	"grayscale":   "examples/plugins/grayscale",
+	"overlay":     "examples/plugins/overlay",
 }
 
 var (
@@ -178,6 +179,34 @@ func TestLoadPluginStages(t *testing.T) {
 		if _, ok := k.Spec.Attr("strength"); !ok {
 			t.Errorf("kind mono lacks the grayscale plugin's setting strength: %+v", k.Spec)
 		}
+	}
+}
+
+// TestExamplePluginFile loads examples/plugins.hcl with the example
+// plugins, the way `make plugins` builds them.
+func TestExamplePluginFile(t *testing.T) {
+	bin := pluginBin(t)
+	path := testenv.Path(t, "examples", "plugins.hcl")
+	cfg, diags := Load(path, Options{
+		Registry:       tableRegistry(t),
+		Vars:           []string{"plugin_dir=" + bin},
+		PluginCacheDir: t.TempDir(),
+	})
+	if len(diags) > 0 {
+		var buf strings.Builder
+		_ = WriteDiagnostics(&buf, diags, cfg.Files(), 100, false)
+		t.Fatalf("examples/plugins.hcl:\n%s", buf.String())
+	}
+	if len(cfg.Pipelines) != 1 {
+		t.Fatalf("got %d pipelines, want 1", len(cfg.Pipelines))
+	}
+	checkChainShape(t, cfg.Pipelines[0])
+	var got []string
+	for _, n := range cfg.Pipelines[0].Nodes() {
+		got = append(got, n.Name)
+	}
+	if want := "capture buffer stamp mono quality batch websocket"; strings.Join(got, " ") != want {
+		t.Errorf("stages %v, want %s", got, want)
 	}
 }
 
