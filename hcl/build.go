@@ -48,6 +48,8 @@ func (l *loader) build(p *pipelineDecl) ([]pipeline.Node, hcl.Diagnostics) {
 			Logger:   l.log.With("pipeline", p.name, "stage", s.name),
 			Upstream: in,
 			Report:   stats,
+			Meter:    l.opts.Meter,
+			Status:   l.opts.Status,
 		}
 		stage, err := s.kind.New(s.cfg, env)
 		if err != nil {

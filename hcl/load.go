@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/plugins"
+	"github.com/streampipe/streampipe/telemetry"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Options control how Load reads a configuration file.
@@ -52,6 +55,14 @@ type Options struct {
 	// (or reads its schema from the cache). Programs that must not run
 	// what a file names, such as fuzz tests, replace it.
 	DescribePlugin func(ctx context.Context, d plugins.Decl, o plugins.Options) (pipeline.Kind, error)
+
+	// Meter goes into every stage's pipeline.Env, for the instruments of
+	// the facts only a stage knows (telemetry.Telemetry.Meter). Nil turns
+	// those off.
+	Meter metric.Meter
+	// Status goes into every stage's pipeline.Env: the /status handler,
+	// which the WebSocket sink's viewer reads. Nil leaves it out.
+	Status http.Handler
 }
 
 // Config is a loaded, checked configuration file.
@@ -60,6 +71,9 @@ type Config struct {
 	// errors it holds only the pipelines that built cleanly, and the
 	// configuration must not be run.
 	Pipelines []*pipeline.Pipeline
+	// Telemetry is the file's telemetry block, or nil when it has none
+	// (the defaults of telemetry.Config apply then).
+	Telemetry *telemetry.Config
 
 	files    map[string]*hcl.File
 	registry *pipeline.Registry
@@ -107,6 +121,10 @@ type loader struct {
 	pipelineByID map[string]*pipelineDecl
 
 	pluginByName map[string]*pluginDecl
+
+	telemetry      *telemetry.Config
+	telemetryRange *hcl.Range
+
 	// lastPhase is the last decoding phase to run; allPhases runs them
 	// all.
 	lastPhase int
@@ -205,6 +223,7 @@ func (l *loader) load(cfg *Config) hcl.Diagnostics {
 			cfg.Pipelines = append(cfg.Pipelines, p.built)
 		}
 	}
+	cfg.Telemetry = l.telemetry
 	return diags
 }
 

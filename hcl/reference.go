@@ -129,6 +129,13 @@ const (
 		"own process of the program, supervised as the attributes below say: a\n" +
 		"plugin that crashes, exits or stops answering is restarted, and the frames\n" +
 		"it held are dropped. docs/plugins.md is the guide to writing one."
+
+	refTelemetry = "Configures the standard metrics, health and status (at most one block).\n" +
+		"Without the block the defaults apply: the telemetry server listens on\n" +
+		"127.0.0.1:9464 and serves the Prometheus metrics at `/metrics`, `/healthz`,\n" +
+		"`/readyz` and `/status` (set `listen = \"off\"` to turn it off). A port\n" +
+		"already in use stops `run` with an error that says so. docs/metrics.md lists\n" +
+		"every metric and docs/logging.md every log event."
 )
 
 // familyDocs introduces each family of stage blocks.
@@ -232,7 +239,7 @@ func (m *markdownWriter) write(w *errWriter, r *pipeline.Registry) {
 	w.printf("     Regenerate with: go test ./hcl -run TestReferenceDoc -update -->\n\n")
 	w.printf("%s\n\n", refIntro)
 	w.printf("Contents: [variable](#variable), [values](#values), [functions](#functions), " +
-		"[pipeline](#pipeline), [plugin](#plugin), [stage kinds](#stage-kinds).\n\n")
+		"[pipeline](#pipeline), [plugin](#plugin), [telemetry](#telemetry), [stage kinds](#stage-kinds).\n\n")
 
 	w.printf("## variable\n\n```hcl\nvariable \"NAME\" {\n" +
 		"  default     = ...\n  type        = string\n  description = \"...\"\n}\n```\n\n")
@@ -257,6 +264,12 @@ func (m *markdownWriter) write(w *errWriter, r *pipeline.Registry) {
 		"  sha256  = \"...\"\n}\n```\n\n")
 	m.prose(w, refPlugin)
 	m.attrs(w, plugins.Spec().Attrs)
+
+	w.printf("## telemetry\n\n```hcl\ntelemetry {\n  listen = \"127.0.0.1:9464\"\n" +
+		"  otlp {\n    endpoint = \"127.0.0.1:4317\"\n  }\n}\n```\n\n")
+	m.prose(w, refTelemetry)
+	m.attrs(w, telemetrySpec.Attrs)
+	m.blocks(w, telemetrySpec.Blocks, "###")
 
 	w.printf("## stage kinds\n\n")
 	kinds := r.Kinds()
@@ -373,6 +386,10 @@ func (t *textWriter) write(w *errWriter, r *pipeline.Registry) {
 	w.printf("plugin \"NAME\"\n")
 	t.para(w, refPlugin, "    ")
 	t.attrs(w, plugins.Spec().Attrs, "    ")
+	w.printf("telemetry\n")
+	t.para(w, refTelemetry, "    ")
+	t.attrs(w, telemetrySpec.Attrs, "    ")
+	t.blocks(w, telemetrySpec.Blocks, "    ")
 
 	w.printf("STAGE KINDS\n\n")
 	kinds := r.Kinds()

@@ -50,6 +50,11 @@ var rootBlocks = []rootBlock{
 		phase:  phasePipelines,
 		decode: (*loader).decodePipeline,
 	},
+	{
+		header: hcl.BlockHeaderSchema{Type: "telemetry"},
+		phase:  phasePipelines,
+		decode: (*loader).decodeTelemetry,
+	},
 }
 
 func rootSchema() *hcl.BodySchema {

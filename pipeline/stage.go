@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
@@ -188,6 +189,10 @@ type Env struct {
 	// is off; stages then record nothing. A stage never builds an
 	// exporter of its own.
 	Meter metric.Meter
+	// Status serves the process's GET /status document (JSON), for
+	// stages that show it, such as the WebSocket sink's viewer. Nil when
+	// telemetry is off.
+	Status http.Handler
 }
 
 // Describer is implemented by stages that change the stream's description:

@@ -42,6 +42,9 @@ type Config struct {
 	// queue is logged as a warning; 0 means 10, the default alert
 	// threshold of the rule set.
 	QueueWarn int
+	// Disks are more paths whose file systems' use is reported, besides
+	// those of stages implementing DiskWriter.
+	Disks []string
 	// OTLP, when set, pushes every metric to an OpenTelemetry collector.
 	OTLP *OTLPConfig
 }

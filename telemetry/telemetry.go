@@ -205,6 +205,9 @@ func (t *Telemetry) Start(ctx context.Context, cfg Config) error {
 	}
 	t.cfg = cfg
 	t.mu.Unlock()
+	if len(cfg.Disks) > 0 {
+		t.SetDiskPaths(cfg.Disks)
+	}
 
 	if cfg.OTLP != nil {
 		p, err := newOTLPPusher(ctx, *cfg.OTLP, t.reader, t.log)
