@@ -2,6 +2,8 @@ package hcl
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -344,4 +346,32 @@ func processesOf(exe string) []int {
 		}
 	}
 	return pids
+}
+
+func TestStartDiagnostics(t *testing.T) {
+	spec := pipeline.Spec{Attrs: []pipeline.Attr{{Name: "mode", Type: pipeline.TypeString}}}
+	c := pipeline.NewConfig(spec, "b")
+	c.DefRange = pipeline.Range{Filename: "p.hcl", Start: pipeline.Pos{Line: 7, Column: 3}}
+	c.Set("mode", "bad", pipeline.Range{Filename: "p.hcl", Start: pipeline.Pos{Line: 8, Column: 12}})
+	joined := errors.Join(c.Errorf("mode", "Unsupported mode", "Use normal."), c.Errorf("", "", "Whole block."))
+	for _, tc := range []struct {
+		name string
+		err  error
+		want []string
+	}{
+		{"none", errors.New("plain"), nil},
+		{"wrapped and joined", &pipeline.StageError{Pipeline: "p", Stage: "b",
+			Err: fmt.Errorf("start: %w", joined)},
+			[]string{"p.hcl:8,12-0,0: Unsupported mode; Use normal.", "p.hcl:7,3-0,0: Invalid stage settings; Whole block."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, d := range StartDiagnostics(tc.err) {
+				got = append(got, d.Error())
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
 }
