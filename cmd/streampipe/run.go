@@ -71,6 +71,11 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 	}
 	if err := g.Wait(); err != nil {
 		a.logger.Error("pipeline failed", "error", err)
+		// Settings a stage refused when it started (a plugin's Configure)
+		// are shown at their place in the file, like validate's.
+		if diags := hcl.StartDiagnostics(err); len(diags) > 0 {
+			_ = hcl.WriteDiagnostics(a.stderr, diags, cfg.Files(), 100, false)
+		}
 		return &exitError{code: exitFailure}
 	}
 	return nil
