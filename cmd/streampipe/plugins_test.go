@@ -208,8 +208,14 @@ pipeline "p" {
 }
 `)
 		_, errOut, code := invoke(t, "run", conf, "-var", binVar)
-		if code != 1 || !strings.Contains(errOut, "refused on purpose") {
-			t.Errorf("exit %d, stderr:\n%s", code, errOut)
+		if code != 1 {
+			t.Errorf("exit %d, want 1", code)
+		}
+		// The plugin's refusal is shown at the attribute, like validate's.
+		for _, want := range []string{"Error: Unsupported mode", conf + ":18:12", "refused on purpose"} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, errOut)
+			}
 		}
 		waitNoProcess(t, filepath.Join(bin, "behave"))
 	})
