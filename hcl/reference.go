@@ -131,11 +131,13 @@ const (
 		"it held are dropped. docs/plugins.md is the guide to writing one."
 
 	refTelemetry = "Configures the standard metrics, health and status (at most one block).\n" +
-		"Without the block the defaults apply: the telemetry server listens on\n" +
-		"127.0.0.1:9464 and serves the Prometheus metrics at `/metrics`, `/healthz`,\n" +
-		"`/readyz` and `/status` (set `listen = \"off\"` to turn it off). A port\n" +
-		"already in use stops `run` with an error that says so. docs/metrics.md lists\n" +
-		"every metric and docs/logging.md every log event."
+		"With the block, even empty, the telemetry server listens on its own port\n" +
+		"(default 127.0.0.1:9464) and serves the Prometheus metrics at `/metrics`,\n" +
+		"`/healthz`, `/readyz` and `/status`; without it the server is off, so that\n" +
+		"several `streampipe run` on one machine need no port planning (`run\n" +
+		"-telemetry-listen ADDR` turns it on without the block). A port already in\n" +
+		"use stops `run` with an error that says so. Metrics are recorded either way.\n" +
+		"docs/metrics.md lists every metric and docs/logging.md every log event."
 )
 
 // familyDocs introduces each family of stage blocks.

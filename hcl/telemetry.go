@@ -16,7 +16,7 @@ var telemetrySpec = pipeline.Spec{
 	Attrs: []pipeline.Attr{
 		{Name: "listen", Type: pipeline.TypeString, Default: telemetry.DefaultListen,
 			Doc: "Address of the telemetry server (/metrics, /healthz, /readyz, /status), its own " +
-				"listener; \"off\" turns the server off. It runs even without a telemetry block."},
+				"listener; \"off\" turns the server off."},
 		{Name: "path", Type: pipeline.TypeString, Default: telemetry.DefaultPath,
 			Doc: "Where Prometheus scrapes the metrics."},
 		{Name: "interval", Type: pipeline.TypeDuration, Default: telemetry.DefaultInterval, Range: "[0.01,]",

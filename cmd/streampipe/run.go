@@ -5,12 +5,14 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v3"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/streampipe/streampipe/hcl"
 	"github.com/streampipe/streampipe/plugins"
+	"github.com/streampipe/streampipe/telemetry"
 )
 
 // varFlags are the flags that set variables, shared by run and validate.
@@ -26,9 +28,13 @@ func (a *app) runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "run the pipelines of a configuration file until interrupted",
 		ArgsUsage: "FILE",
-		Flags:     varFlags(),
+		Flags: append(varFlags(), &cli.StringFlag{Name: "telemetry-listen",
+			Usage: "serve /metrics, /healthz, /readyz and /status on ADDR (host:port), or \"off\"; " +
+				"overrides the telemetry block's listen"}),
 		Description: "The first SIGINT or SIGTERM stops capture and lets frames in flight drain\n" +
-			"to the sinks within each pipeline's drain_timeout; a second one forces exit.",
+			"to the sinks within each pipeline's drain_timeout; a second one forces exit.\n" +
+			"With a telemetry block (or -telemetry-listen) the telemetry server runs\n" +
+			"beside the pipelines; see docs/metrics.md.",
 		Action: a.run,
 	}
 }
@@ -38,6 +44,21 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 		return usageErrorf("run takes exactly one configuration file, got %d", cmd.NArg())
 	}
 	path := cmd.Args().First()
+
+	// Telemetry exists before the file is loaded: stages build their
+	// instruments from its meter when their factories run.
+	tel, err := telemetry.New(telemetry.Options{Logger: a.logger, Version: version})
+	if err != nil {
+		return &exitError{code: exitFailure, msg: err.Error()}
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(sctx); err != nil {
+			a.logger.Warn("telemetry shutdown failed", "error", err)
+		}
+	}()
+
 	cfg, diags := hcl.Load(path, hcl.Options{
 		Registry: a.registry(),
 		Vars:     cmd.StringSlice("var"),
@@ -45,12 +66,30 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 		Environ:  a.environ,
 		Logger:   a.logger,
 		Context:  ctx,
+		Meter:    tel.Meter(),
+		Status:   tel.StatusHandler(),
 	})
 	if len(diags) > 0 {
 		_ = hcl.WriteDiagnostics(a.stderr, diags, cfg.Files(), 100, false)
 	}
 	if diags.HasErrors() {
 		return &exitError{code: exitFailure, msg: path + ": configuration is invalid"}
+	}
+
+	// Without a telemetry block the server is off (metrics are still
+	// recorded), so that several runs on one machine need no ports.
+	tcfg := telemetry.Config{Listen: telemetry.ListenOff}
+	if cfg.Telemetry != nil {
+		tcfg = *cfg.Telemetry
+	}
+	if l := cmd.String("telemetry-listen"); l != "" {
+		tcfg.Listen = l
+	}
+	for _, p := range cfg.Pipelines {
+		tel.Attach(p)
+	}
+	if err := tel.Start(ctx, tcfg); err != nil {
+		return &exitError{code: exitFailure, msg: err.Error()}
 	}
 
 	ctx, stop := a.handleSignals(ctx)
