@@ -15,8 +15,21 @@
 // values come from), decodes each stage block against the [pipeline.Spec]
 // of its kind, calls the kinds' factories in pipeline order and links the
 // result with [pipeline.New]. Decoding works in phases: variables first,
-// wherever they are declared, then pipelines. The top-level block types are
-// one table in root.go, so adding one is one entry plus its decoder.
+// wherever they are declared, then plugins, then pipelines. The top-level
+// block types are one table in root.go, so adding one is one entry plus its
+// decoder.
+//
+// # Plugins
+//
+// A `plugin "NAME" { ... }` block declares the stage kind NAME, provided by
+// a program built with package plugins/sdk. Load checks the program's
+// sha256, starts it once to read its schema (or takes the schema from the
+// plugin cache, see Options.PluginCacheDir) and registers the kind in a
+// copy of Options.Registry, so that `stage "NAME" "LABEL" { ... }` blocks
+// decode against it exactly like built-in kinds. A plugin that cannot be
+// described is reported at its block, and the stage blocks of its kind
+// report nothing more. [LoadPlugins] stops after the plugin blocks; the
+// program calls plugins.CleanupAll before it exits.
 //
 // Inside a pipeline, the capture comes first and the sinks last; a quality
 // stage and a batch stage are added with their defaults when the file
