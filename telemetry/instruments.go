@@ -268,8 +268,9 @@ var table = []Instrument{
 		Description: "Client connections accepted.",
 		Labels:      nameLabels, Source: srcWebSocket},
 	{Name: WSConnectionsClosed, Kind: Counter, Unit: "{connection}",
-		Description: "Client connections ended, by reason (client_closed, slow_client, write_error, " +
-			"read_error, protocol_error, shutdown) and close code.",
+		Description: "Client connections ended, by reason (client_closed, end_of_stream, shutdown, " +
+			"pipeline_failed, slow_client, write_timeout, ping_timeout, too_big, connection_lost, other) " +
+			"and close code (codes the sink does not use itself count as 0).",
 		Labels: []string{LabelPipeline, LabelStage, LabelReason, LabelCode}, Source: srcWebSocket},
 	{Name: WSSessionDuration, Kind: Histogram, Number: Float64, Unit: "s",
 		Description: "Length of ended client sessions.",

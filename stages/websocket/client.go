@@ -23,6 +23,11 @@ type queued struct {
 	pm     *websocket.PreparedMessage
 	frames int
 	tier   int
+	// batch and size are for the metrics: the frames' capture times give
+	// the latency at socket write. batch points into the pipeline's
+	// message, which nobody modifies.
+	batch []*pipeline.Frame
+	size  int
 }
 
 // stopReq says how a connection ends.
@@ -95,6 +100,7 @@ func (c *client) enqueue(q queued) {
 	}
 	select {
 	case c.send <- q:
+		c.s.metrics.Queued(q.tier, len(c.send))
 		return
 	default:
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"time"
@@ -59,7 +60,7 @@ func readFailure(err error) stopReq {
 	switch {
 	case errors.As(err, &ce):
 		// gorilla has answered the client's close frame already.
-		return stopReq{code: ce.Code, reason: "client closed"}
+		return stopReq{code: ce.Code, reason: clientClosed}
 	case errors.Is(err, websocket.ErrReadLimit):
 		// gorilla has sent 1009 already.
 		return stopReq{code: wire.CloseTooBig, reason: wire.CloseText(wire.CloseTooBig), linger: true}
@@ -129,7 +130,7 @@ func (c *client) switchTier(name string) {
 			clip(name), c.s.tierNames()))
 		return
 	}
-	c.tier.Store(int32(t))
+	from := int(c.tier.Swap(int32(t)))
 	reply, err := json.Marshal(wire.QualityReply{
 		Type:      wire.TypeQuality,
 		Quality:   c.s.tiers[t].Name,
@@ -143,6 +144,12 @@ func (c *client) switchTier(name string) {
 	c.queueText(reply)
 	c.s.hub.move(c, t)
 	c.log.Info("quality negotiated", qualityAttrs(name, c.s.tiers[t].Name), "reason", wire.ReasonRequested)
+	if from != t {
+		c.s.metrics.TierChanged(from, t, wire.ReasonRequested)
+		c.log.Info("quality changed",
+			slog.Group("quality", "from", c.s.tiers[from].Name, "to", c.s.tiers[t].Name),
+			"reason", wire.ReasonRequested)
+	}
 }
 
 // reject answers a bad message with an error message; the connection stays.

@@ -82,6 +82,7 @@ func (c *client) writeBatch(q queued) error {
 	if err := c.conn.WritePreparedMessage(q.pm); err != nil {
 		return err
 	}
+	c.s.metrics.Sent(q.tier, q.batch, q.size, time.Now())
 	c.sent += uint64(q.frames)
 	return nil
 }
@@ -167,6 +168,9 @@ drain:
 	case r.flush:
 		c.s.report.Drop(pipeline.DropShutdown, left)
 	}
+
+	// The reader has stopped, so the tier no longer changes.
+	c.s.metrics.Closed(int(c.tier.Load()), closeReason(r), closeCode(r.code), time.Since(c.connected))
 
 	level := slog.LevelInfo
 	switch r.code {

@@ -23,6 +23,8 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveIndex(w, r)
 	case s.opts.Viewer && r.URL.Path == viewerScriptPath:
 		serveScript(w, r)
+	case s.opts.Viewer && s.status != nil && r.URL.Path == statusPath:
+		s.serveStatus(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -83,6 +85,7 @@ func (s *Sink) serveStream(w http.ResponseWriter, r *http.Request) {
 		s.refuse(conn, r, wire.CloseGoingAway, "sink closing")
 		return
 	}
+	s.metrics.Opened(t)
 	c.log.Info("client connected", slog.Group("quality", "requested", requested))
 	c.log.Info("quality negotiated", qualityAttrs(requested, s.tiers[t].Name), "reason", reason)
 

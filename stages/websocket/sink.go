@@ -16,6 +16,7 @@ import (
 
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/stages/websocket/wire"
+	"github.com/streampipe/streampipe/telemetry"
 )
 
 // implicitTier names the single tier of a pipeline without a quality stage:
@@ -72,6 +73,11 @@ type Sink struct {
 
 	unknownTierWarned atomic.Bool
 	rejectLog         logLimiter
+
+	// metrics records connections, tiers and sends; nil when telemetry
+	// is off. status serves /status for the viewer's panel, or is nil.
+	metrics *telemetry.WebSocket
+	status  http.Handler
 }
 
 // New returns a sink. It checks opts (zero fields take their defaults, see
@@ -110,6 +116,13 @@ func New(opts Options, env pipeline.Env) (*Sink, error) {
 		s.implicit = true
 		s.tiers = []wire.Tier{{Name: implicitTier, FPS: env.Upstream.FPS}}
 	}
+	names := make([]string, len(s.tiers))
+	for i, t := range s.tiers {
+		names[i] = t.Name
+	}
+	s.metrics = telemetry.NewWebSocket(env, names)
+	s.status = env.Status
+
 	b := env.Upstream.Batch
 	s.batching = wire.Batching{WindowMS: float64(b.Window) / float64(time.Millisecond), MinSize: b.MinSize, MaxSize: b.MaxSize}
 	if b.MaxSize == 0 {
@@ -244,7 +257,7 @@ func (s *Sink) Consume(ctx context.Context, m pipeline.Message) error {
 			s.log.Warn("frames dropped: cannot prepare message", "error", err, "frames", n)
 			continue
 		}
-		q := queued{pm: pm, frames: n, tier: t}
+		q := queued{pm: pm, frames: n, tier: t, batch: batch, size: len(s.scratch)}
 		for _, c := range clients {
 			c.enqueue(q)
 		}
