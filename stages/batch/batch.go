@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/streampipe/streampipe/pipeline"
+	"github.com/streampipe/streampipe/telemetry"
 )
 
 // Limits and defaults of Options.
@@ -32,9 +33,10 @@ type Options struct {
 // Batcher is the batch stage. It implements [pipeline.Runner] and
 // [pipeline.Describer]. Run may be called once.
 type Batcher struct {
-	opts   Options
-	report pipeline.Reporter
-	tiers  []*pending
+	opts    Options
+	report  pipeline.Reporter
+	tiers   []*pending
+	metrics *telemetry.Batch // nil when telemetry is off
 }
 
 // New returns a batcher. Tiers named in env.Upstream are prepared up
@@ -56,7 +58,7 @@ func New(opts Options, env pipeline.Env) (*Batcher, error) {
 		return nil, fmt.Errorf("batch: max_size %d: must be between min_size (%d) and %d",
 			opts.MaxSize, opts.MinSize, MaxSize)
 	}
-	b := &Batcher{opts: opts, report: env.Report}
+	b := &Batcher{opts: opts, report: env.Report, metrics: telemetry.NewBatch(env)}
 	if b.report == nil {
 		b.report = nopReporter{}
 	}
@@ -184,6 +186,12 @@ func (b *Batcher) add(ctx context.Context, m pipeline.Message, out pipeline.Outp
 		if len(p.frames) == 0 && !now.IsZero() {
 			p.deadline = now.Add(b.opts.Window)
 		}
+		if len(p.frames) == 0 && b.metrics != nil {
+			p.started = now
+			if p.started.IsZero() {
+				p.started = time.Now()
+			}
+		}
 		p.frames = append(p.frames, f)
 		if len(p.frames) >= b.opts.MaxSize {
 			if err := p.send(ctx, out); err != nil {
@@ -247,7 +255,7 @@ func (b *Batcher) tier(name string) *pending {
 			return p
 		}
 	}
-	p := &pending{tier: name, frames: make([]*pipeline.Frame, 0, b.opts.MaxSize)}
+	p := &pending{tier: name, frames: make([]*pipeline.Frame, 0, b.opts.MaxSize), metrics: b.metrics}
 	b.tiers = append(b.tiers, p)
 	return p
 }

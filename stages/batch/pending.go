@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/streampipe/streampipe/pipeline"
+	"github.com/streampipe/streampipe/telemetry"
 )
 
 // pending is one tier's batch in the making.
@@ -12,6 +13,10 @@ type pending struct {
 	tier     string
 	frames   []*pipeline.Frame // reused from batch to batch
 	deadline time.Time         // when the window closes (windowed mode)
+	// started is when the first frame arrived, kept only for the batch
+	// wait metric (nil metrics: never read from the clock).
+	started time.Time
+	metrics *telemetry.Batch
 }
 
 // send emits the batch and empties it.
@@ -22,6 +27,9 @@ type pending struct {
 // the slice inside the frame itself and costs nothing, which is the
 // common case for a live stream that keeps up.
 func (p *pending) send(ctx context.Context, out pipeline.Output) error {
+	if !p.started.IsZero() {
+		p.metrics.Waited(p.tier, time.Since(p.started))
+	}
 	var m pipeline.Message
 	if len(p.frames) == 1 {
 		m = pipeline.Single(p.tier, p.frames[0])
@@ -38,4 +46,5 @@ func (p *pending) reset() {
 	clear(p.frames)
 	p.frames = p.frames[:0]
 	p.deadline = time.Time{}
+	p.started = time.Time{}
 }

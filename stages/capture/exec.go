@@ -15,6 +15,7 @@ import (
 
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/stages/mjpeg"
+	"github.com/streampipe/streampipe/telemetry"
 )
 
 // OnExit says what an exec capture does when its command exits.
@@ -117,9 +118,10 @@ const (
 // Exec is the exec capture: it runs a command and splits its standard
 // output into JPEG frames. Build it with NewExec.
 type Exec struct {
-	opts   ExecOptions
-	log    *slog.Logger
-	report pipeline.Reporter
+	opts    ExecOptions
+	log     *slog.Logger
+	report  pipeline.Reporter
+	metrics *telemetry.Capture // restarts; nil when telemetry is off
 
 	path   string // the program, found by Start
 	dir    string // the absolute working directory, found by Start
@@ -141,12 +143,13 @@ func NewExec(opts ExecOptions, env pipeline.Env) (*Exec, error) {
 	}
 	log, report := tools(env)
 	return &Exec{
-		opts:   opts,
-		log:    log,
-		report: report,
-		grace:  killGrace,
-		split:  mjpeg.NewSplitter(nil, int(opts.MaxFrameSize)),
-		stderr: newLineRing(opts.StderrLines),
+		opts:    opts,
+		log:     log,
+		report:  report,
+		metrics: telemetry.NewCapture(env),
+		grace:   killGrace,
+		split:   mjpeg.NewSplitter(nil, int(opts.MaxFrameSize)),
+		stderr:  newLineRing(opts.StderrLines),
 	}, nil
 }
 
@@ -229,6 +232,7 @@ func (e *Exec) Run(ctx context.Context, out pipeline.Output) error {
 			return nil
 		case <-t.C:
 		}
+		e.metrics.Restarted()
 	}
 }
 

@@ -85,6 +85,10 @@ func New(opts Options, env pipeline.Env) (*Sink, error) {
 	return s, nil
 }
 
+// WritePaths returns the path the sink writes to, so that telemetry
+// reports the use of its file system (telemetry.DiskWriter).
+func (s *Sink) WritePaths() []string { return []string{s.opts.Path} }
+
 // Tier returns the tier the sink records.
 func (s *Sink) Tier() string { return s.opts.Tier }
 
