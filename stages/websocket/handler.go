@@ -25,6 +25,8 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		serveScript(w, r)
 	case s.opts.Viewer && s.status != nil && r.URL.Path == statusPath:
 		s.serveStatus(w, r)
+	case s.opts.Viewer && r.URL.Path == statusScriptPath:
+		serveStatusScript(w, r)
 	default:
 		http.NotFound(w, r)
 	}

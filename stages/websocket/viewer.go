@@ -11,7 +11,7 @@ import (
 // viewerFiles holds the viewer page and its script: plain HTML and
 // JavaScript, no build step, nothing loaded from elsewhere.
 //
-//go:embed viewer/index.html viewer/viewer.js
+//go:embed viewer/index.html viewer/viewer.js viewer/status.js
 var viewerFiles embed.FS
 
 // viewerCSP keeps the page to its own script and its own server.
