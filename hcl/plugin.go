@@ -15,14 +15,12 @@ import (
 	"github.com/streampipe/streampipe/plugins"
 )
 
-// pluginDecl is a decoded plugin block.
+// pluginDecl is a declared plugin. Whether or not its kind could be
+// registered, stage blocks of its kind report no "unknown kind": a failed
+// plugin is reported at its block.
 type pluginDecl struct {
 	name     string
 	defRange hcl.Range
-	// kind is the stage kind the plugin provides, or nil when the block
-	// has errors or the plugin could not be described. Those are reported
-	// at the block, so stage blocks of the kind report nothing more.
-	kind *pipeline.Kind
 }
 
 // LoadPlugins reads only the variable and plugin blocks of the file at
@@ -100,7 +98,7 @@ func (l *loader) decodePlugin(b *hcl.Block) hcl.Diagnostics {
 		return diags.Append(refusal(name, err, content, b.DefRange))
 	}
 	if err := l.reg.Register(kind); err != nil {
-		return diags.Append(&hcl.Diagnostic{
+		diags = diags.Append(&hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid plugin schema",
 			Detail: fmt.Sprintf("Plugin %q describes settings streampipe cannot use: %v. This is "+
@@ -108,7 +106,6 @@ func (l *loader) decodePlugin(b *hcl.Block) hcl.Diagnostics {
 			Subject: attrRange(content, "command", b.DefRange).Ptr(),
 		})
 	}
-	p.kind, _ = l.reg.Lookup(pipeline.FamilyStage, name)
 	return diags
 }
 

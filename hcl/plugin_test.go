@@ -375,3 +375,69 @@ func TestStartDiagnostics(t *testing.T) {
 		})
 	}
 }
+
+// TestDescribePluginOption replaces plugins.Kind, so that what the loader
+// does with a kind, or an error, is tested without a program.
+func TestDescribePluginOption(t *testing.T) {
+	const src = `plugin "fake" {
+  command = ["./fake"]
+}
+
+pipeline "p" {
+  capture "synthetic" {}
+  stage "fake" "f" {
+    level = 3
+  }
+  sink "discard" {}
+}
+`
+	spec := func(rng string) pipeline.Spec {
+		return pipeline.Spec{Attrs: []pipeline.Attr{{Name: "level", Type: pipeline.TypeInt, Range: rng}}}
+	}
+	kind := func(s pipeline.Spec, st pipeline.Stability) pipeline.Kind {
+		return pipeline.Kind{Family: pipeline.FamilyStage, Name: "fake", Plugin: "fake", Stability: st, Spec: s,
+			New: func(*pipeline.Config, pipeline.Env) (any, error) { return fakeProcessor{}, nil }}
+	}
+	for _, tc := range []struct {
+		name      string
+		kind      pipeline.Kind
+		err       error
+		want      string // severity, line:column and summary of the one diagnostic; "" for none
+		pipelines int
+	}{
+		{"accepted", kind(spec("[0,5]"), pipeline.StabilityBeta), nil, "", 1},
+		{"deprecated", kind(spec(""), pipeline.StabilityDeprecated), nil, "warning 7:9: Deprecated stage kind", 1},
+		{"setting out of range", kind(spec("[0,2]"), pipeline.StabilityBeta), nil, "error 8:13: Value out of range", 0},
+		{"malformed schema", kind(spec("(oops"), pipeline.StabilityBeta), nil, "error 2:13: Invalid plugin schema", 0},
+		{"plain error", pipeline.Kind{}, errors.New("no luck"), "error 2:13: Cannot start plugin", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeConfig(t, src)
+			var got plugins.Decl
+			cfg, diags := Load(path, Options{
+				Registry:      tableRegistry(t),
+				NoPluginCache: true,
+				DescribePlugin: func(_ context.Context, d plugins.Decl, o plugins.Options) (pipeline.Kind, error) {
+					got = d
+					if o.CacheDir != "" {
+						t.Errorf("NoPluginCache, but the cache dir is %q", o.CacheDir)
+					}
+					return tc.kind, tc.err
+				},
+			})
+			if got.Name != "fake" || got.Dir != filepath.Dir(path) || len(got.Command) != 1 || got.Command[0] != "./fake" {
+				t.Errorf("DescribePlugin got %+v", got)
+			}
+			var keys []string
+			for _, d := range diags {
+				keys = append(keys, keyOf(d, path).String())
+			}
+			if strings.Join(keys, "|") != tc.want {
+				t.Errorf("diagnostics %q, want %q", keys, tc.want)
+			}
+			if len(cfg.Pipelines) != tc.pipelines {
+				t.Errorf("%d pipelines built, want %d", len(cfg.Pipelines), tc.pipelines)
+			}
+		})
+	}
+}
