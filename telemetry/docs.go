@@ -86,7 +86,8 @@ const docStatus = "## Health, readiness and status\n\n" +
 	"queue is at least 90% full (buffers excepted: their own queue fills when the stage after them " +
 	"is slow); failing that, the downstream neighbour (the sink with the fullest queue, after the " +
 	"last middle stage) of the stage that spent the largest share, at least 5%, of the last " +
-	"sampling interval blocked sending; failing that, none (`null`). In PromQL the same signal is " +
+	"rate window blocked sending; failing that, none (`null`). Rates in `/status` are computed " +
+	"over the sampling `interval`, but never over less than about a second. In PromQL the same signal is " +
 	"`rate(streampipe_stage_blocked_time_seconds_total[1m])` and " +
 	"`streampipe_stage_queue_length / streampipe_stage_queue_capacity`."
 

@@ -8,7 +8,7 @@ import (
 )
 
 // Rates are a stage's counters turned into per-second rates over the last
-// sampling interval.
+// rate window: the sampling interval, but at least about a second.
 type Rates struct {
 	// InFPS and OutFPS are frames per second in and out.
 	InFPS  float64 `json:"in_fps"`
@@ -37,10 +37,19 @@ func (r *rateTracker) init() {
 	r.rates = map[*stageObserver]Rates{}
 }
 
-// sample snapshots every stage and updates the rates.
+// minRateWindow is the shortest span rates are computed over: with a
+// short sampling interval, rates over one interval would jump with every
+// batch.
+const minRateWindow = 900 * time.Millisecond
+
+// sample snapshots every stage and updates the rates, once at least
+// minRateWindow has passed since the previous update.
 func (r *rateTracker) sample(now time.Time, pipelines []*attached) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if !r.at.IsZero() && now.Sub(r.at) < minRateWindow {
+		return
+	}
 	dt := now.Sub(r.at).Seconds()
 	for _, a := range pipelines {
 		for _, s := range a.stages {
