@@ -73,6 +73,7 @@ type Sink struct {
 
 	unknownTierWarned atomic.Bool
 	rejectLog         logLimiter
+	encodeLog         logLimiter // the drops are counted; the warning is rate limited
 
 	// metrics records connections, tiers and sends; nil when telemetry
 	// is off. status serves /status for the viewer's panel, or is nil.
@@ -248,13 +249,17 @@ func (s *Sink) Consume(ctx context.Context, m pipeline.Message) error {
 		s.scratch, err = wire.AppendBatch(s.scratch[:0], batch)
 		if err != nil {
 			s.report.Drop(pipeline.DropInvalid, n)
-			s.log.Warn("frames dropped: cannot encode batch", "error", err, "frames", n)
+			if s.encodeLog.allow(time.Now(), encodeLogEvery) {
+				s.log.Warn("frames dropped: cannot encode batch", "error", err, "frames", n)
+			}
 			continue
 		}
 		pm, err := websocket.NewPreparedMessage(websocket.BinaryMessage, s.scratch)
 		if err != nil {
 			s.report.Drop(pipeline.DropInvalid, n)
-			s.log.Warn("frames dropped: cannot prepare message", "error", err, "frames", n)
+			if s.encodeLog.allow(time.Now(), encodeLogEvery) {
+				s.log.Warn("frames dropped: cannot prepare message", "error", err, "frames", n)
+			}
 			continue
 		}
 		q := queued{pm: pm, frames: n, tier: t, batch: batch, size: len(s.scratch)}

@@ -2,6 +2,7 @@ package websocket
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/streampipe/streampipe/stages/websocket/wire"
 )
@@ -36,6 +37,10 @@ func (s *Sink) serveStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	s.status.ServeHTTP(w, r)
 }
+
+// encodeLogEvery is the least time between two warnings about batches the
+// sink could not encode; every dropped frame is still counted.
+const encodeLogEvery = 10 * time.Second
 
 // clientClosed is the reason of a connection the client closed.
 const clientClosed = "client closed"
