@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 
 // pluginBin builds the test plugins once per test binary and returns the
 // directory that holds them.
-func pluginBin(t *testing.T) string {
+func pluginBin(t testing.TB) string {
 	t.Helper()
 	goBin := testenv.Program(t, "go")
 	root := testenv.RepoRoot(t)
@@ -126,7 +126,7 @@ pipeline "p" {
 }
 `
 
-func writeConfig(t *testing.T, src string) string {
+func writeConfig(t testing.TB, src string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "pipeline.hcl")
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
@@ -437,6 +437,32 @@ pipeline "p" {
 			}
 			if len(cfg.Pipelines) != tc.pipelines {
 				t.Errorf("%d pipelines built, want %d", len(cfg.Pipelines), tc.pipelines)
+			}
+		})
+	}
+}
+
+// BenchmarkLoadWithPlugins loads a file declaring two plugins: with a warm
+// schema cache (no program started), and without a cache (each plugin
+// started once to describe itself).
+func BenchmarkLoadWithPlugins(b *testing.B) {
+	bin := pluginBin(b)
+	path := writeConfig(b, validPluginFile)
+	for _, bc := range []struct {
+		name    string
+		noCache bool
+	}{{"cached", false}, {"uncached", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			opts := Options{
+				Registry:       tableRegistry(b),
+				Vars:           []string{"bin=" + bin},
+				PluginCacheDir: b.TempDir(),
+				NoPluginCache:  bc.noCache,
+			}
+			for b.Loop() {
+				if _, diags := Load(path, opts); diags.HasErrors() {
+					b.Fatal(diags)
+				}
 			}
 		})
 	}
