@@ -68,6 +68,7 @@ type Telemetry struct {
 	stop       context.CancelFunc
 	loops      sync.WaitGroup
 	otlp       *otlpPusher
+	shutDown   bool
 
 	resources resourceSampler
 	rates     rateTracker
@@ -253,12 +254,16 @@ func (t *Telemetry) Addr() string {
 }
 
 // Shutdown stops the server and the loops, pushes a last OTLP export and
-// releases the meter provider. It is safe to call once, whether or not
-// Start was called.
+// releases the meter provider, whether or not Start was called. Calls
+// after the first do nothing and return nil.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.mu.Lock()
-	stop := t.stop
+	stop, done := t.stop, t.shutDown
+	t.shutDown = true
 	t.mu.Unlock()
+	if done {
+		return nil
+	}
 	var errs []error
 	if t.server != nil {
 		if err := t.server.shutdown(ctx); err != nil {
