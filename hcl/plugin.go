@@ -229,11 +229,14 @@ func (l *loader) unknownStageKind(b *hcl.Block) *hcl.Diagnostic {
 			fix = fmt.Sprintf(" Use one of those, or declare the plugin at the top level of the "+
 				"file with a plugin %q { ... } block.", kind)
 		}
-		kinds := "The stage kinds of this file, built in or declared by its plugin blocks, are"
+		kinds := "The stage kinds of this file, built in or declared by its plugin " +
+			"blocks, are"
 		if len(names) == 1 {
-			kinds = "The only stage kind of this file, built in or declared by its plugin blocks, is"
+			kinds = "The only stage kind of this file, built in or declared by its " +
+				"plugin blocks, is"
 		}
-		detail = fmt.Sprintf("There is no stage kind %q. %s %s.%s", kind, kinds, quoteAll(names), fix)
+		detail = fmt.Sprintf("There is no stage kind %q. %s %s.%s",
+			kind, kinds, quoteAll(names), fix)
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,

@@ -306,8 +306,9 @@ func TestPluginDescribeHonoursContext(t *testing.T) {
 		t.Fatalf("got %d diagnostics, want one per plugin: %v", len(diags), diags)
 	}
 	for i, d := range diags {
-		if d.Summary != "Cannot start plugin" || d.Subject == nil || d.Subject.Start.Line != []int{6, 11}[i] ||
-			!strings.Contains(d.Detail, "canceled") {
+		line := []int{6, 11}[i] // the command attributes
+		if d.Summary != "Cannot start plugin" || d.Subject == nil ||
+			d.Subject.Start.Line != line || !strings.Contains(d.Detail, "canceled") {
 			t.Errorf("diagnostic %d: %q at %v: %s", i, d.Summary, d.Subject, d.Detail)
 		}
 	}
@@ -353,7 +354,9 @@ func TestStartDiagnostics(t *testing.T) {
 	c := pipeline.NewConfig(spec, "b")
 	c.DefRange = pipeline.Range{Filename: "p.hcl", Start: pipeline.Pos{Line: 7, Column: 3}}
 	c.Set("mode", "bad", pipeline.Range{Filename: "p.hcl", Start: pipeline.Pos{Line: 8, Column: 12}})
-	joined := errors.Join(c.Errorf("mode", "Unsupported mode", "Use normal."), c.Errorf("", "", "Whole block."))
+	joined := errors.Join(
+		c.Errorf("mode", "Unsupported mode", "Use normal."),
+		c.Errorf("", "", "Whole block."))
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -362,7 +365,10 @@ func TestStartDiagnostics(t *testing.T) {
 		{"none", errors.New("plain"), nil},
 		{"wrapped and joined", &pipeline.StageError{Pipeline: "p", Stage: "b",
 			Err: fmt.Errorf("start: %w", joined)},
-			[]string{"p.hcl:8,12-0,0: Unsupported mode; Use normal.", "p.hcl:7,3-0,0: Invalid stage settings; Whole block."}},
+			[]string{
+				"p.hcl:8,12-0,0: Unsupported mode; Use normal.",
+				"p.hcl:7,3-0,0: Invalid stage settings; Whole block.",
+			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
@@ -406,9 +412,12 @@ pipeline "p" {
 		pipelines int
 	}{
 		{"accepted", kind(spec("[0,5]"), pipeline.StabilityBeta), nil, "", 1},
-		{"deprecated", kind(spec(""), pipeline.StabilityDeprecated), nil, "warning 7:9: Deprecated stage kind", 1},
-		{"setting out of range", kind(spec("[0,2]"), pipeline.StabilityBeta), nil, "error 8:13: Value out of range", 0},
-		{"malformed schema", kind(spec("(oops"), pipeline.StabilityBeta), nil, "error 2:13: Invalid plugin schema", 0},
+		{"deprecated", kind(spec(""), pipeline.StabilityDeprecated), nil,
+			"warning 7:9: Deprecated stage kind", 1},
+		{"setting out of range", kind(spec("[0,2]"), pipeline.StabilityBeta), nil,
+			"error 8:13: Value out of range", 0},
+		{"malformed schema", kind(spec("(oops"), pipeline.StabilityBeta), nil,
+			"error 2:13: Invalid plugin schema", 0},
 		{"plain error", pipeline.Kind{}, errors.New("no luck"), "error 2:13: Cannot start plugin", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -425,7 +434,8 @@ pipeline "p" {
 					return tc.kind, tc.err
 				},
 			})
-			if got.Name != "fake" || got.Dir != filepath.Dir(path) || len(got.Command) != 1 || got.Command[0] != "./fake" {
+			if got.Name != "fake" || got.Dir != filepath.Dir(path) ||
+				strings.Join(got.Command, " ") != "./fake" {
 				t.Errorf("DescribePlugin got %+v", got)
 			}
 			var keys []string

@@ -128,7 +128,8 @@ pipeline "p" {
 	}{{"Unsupported argument", 8, 5}, {"Value out of range", 9, 16}} {
 		d := report.Diagnostics[i]
 		if d.Summary != want.summary || d.File != conf || d.Line != want.line || d.Column != want.column {
-			t.Errorf("diagnostic %d = %+v, want %q at line %d column %d", i, d, want.summary, want.line, want.column)
+			t.Errorf("diagnostic %d = %+v, want %q at line %d column %d",
+				i, d, want.summary, want.line, want.column)
 		}
 	}
 
@@ -144,7 +145,8 @@ pipeline "p" {
 
 func TestPluginStagesListsSettings(t *testing.T) {
 	dir := buildExamplePlugins(t)
-	out, errOut, code := runCLI(t, "", "stages", repoPath("examples", "plugins.hcl"), "-var", "plugin_dir="+dir)
+	out, errOut, code := runCLI(t, "", "stages", repoPath("examples", "plugins.hcl"),
+		"-var", "plugin_dir="+dir)
 	if code != 0 {
 		t.Fatalf("stages: exit %d\n%s", code, errOut)
 	}
@@ -153,7 +155,8 @@ func TestPluginStagesListsSettings(t *testing.T) {
 		"    strength  number   default 1, between 0 and 1\n",
 		"    quality   integer  default 85, between 1 and 100\n",
 		`stage "overlay" "NAME"  [beta]  provided by plugin overlay`,
-		`    position     string   default "top-left", one of "top-left", "top-right", "bottom-left" or "bottom-right"`,
+		`    position     string   default "top-left", one of "top-left", "top-right", ` +
+			`"bottom-left" or "bottom-right"`,
 		"    time_format  string   default \"15:04:05.000\"\n",
 		`capture "exec"`, `sink "websocket"`, // and the built-in kinds
 	} {

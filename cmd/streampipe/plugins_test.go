@@ -119,7 +119,8 @@ pipeline "p" {
 }
 `)
 		_, errOut, code := invoke(t, "validate", missing)
-		if code != 1 || !strings.Contains(errOut, "Cannot start plugin") || !strings.Contains(errOut, missing+":2:13") {
+		if code != 1 || !strings.Contains(errOut, "Cannot start plugin") ||
+			!strings.Contains(errOut, missing+":2:13") {
 			t.Errorf("exit %d, stderr:\n%s", code, errOut)
 		}
 	})
@@ -140,7 +141,8 @@ pipeline "p" {
 			}
 		}
 		md, _, code := invoke(t, "stages", "-format", "markdown", typo, "-var", binVar)
-		if code != 0 || !strings.Contains(md, "#### `stage \"mono\" \"NAME\"`\n\nStability: beta. Provided by plugin `mono`.") {
+		section := "#### `stage \"mono\" \"NAME\"`\n\nStability: beta. Provided by plugin `mono`."
+		if code != 0 || !strings.Contains(md, section) {
 			t.Errorf("markdown: exit %d, no section for plugin mono", code)
 		}
 	})
