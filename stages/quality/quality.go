@@ -7,6 +7,8 @@ import (
 	"image"
 	"log/slog"
 	"math"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/streampipe/streampipe/pipeline"
@@ -20,9 +22,12 @@ type Options struct {
 	// Default names the tier for clients that ask for none or for an
 	// unknown one; empty means the first tier.
 	Default string
+	// Workers is how many frames are re-encoded in parallel; 0 means one
+	// per CPU (GOMAXPROCS). Frames leave in capture order regardless.
+	Workers int
 }
 
-// Stage is the quality stage. It implements [pipeline.Processor] and
+// Stage is the quality stage. It implements [pipeline.Runner] and
 // [pipeline.Describer].
 type Stage struct {
 	tiers []stageTier
@@ -30,20 +35,27 @@ type Stage struct {
 
 	report pipeline.Reporter
 	log    *slog.Logger
-	dec    decoder
-	// invalid rate-limits the warning about frames that fail to decode.
+
+	// workers is how many frames are re-encoded at once; reencodes tells
+	// whether any tier re-encodes at all.
+	workers   int
+	reencodes bool
+	// seq renders frames for Process, one at a time.
+	seq *worker
+
+	// invalid rate-limits the warning about frames that fail to decode;
+	// workers share it.
 	invalid struct {
+		sync.Mutex
 		last  time.Time
 		count int
 	}
 }
 
-// stageTier is a tier with its frame choice and, when it re-encodes, its
-// encoder.
+// stageTier is a tier with its frame choice.
 type stageTier struct {
 	Tier
 	rate rate
-	enc  *encoder // nil for pass-through tiers
 }
 
 // New returns a quality stage for a capture of env.Upstream.FPS frames
@@ -87,11 +99,8 @@ func New(opts Options, env pipeline.Env) (*Stage, error) {
 		if err != nil {
 			return nil, fmt.Errorf("quality: tier %q: %w", t.Name, err)
 		}
-		st := stageTier{Tier: t, rate: r}
-		if t.reencodes() {
-			st.enc = newEncoder(t)
-		}
-		s.tiers = append(s.tiers, st)
+		s.tiers = append(s.tiers, stageTier{Tier: t, rate: r})
+		s.reencodes = s.reencodes || t.reencodes()
 	}
 
 	// Publish the default tier first: sinks take the first as default.
@@ -107,6 +116,12 @@ func New(opts Options, env pipeline.Env) (*Stage, error) {
 			return nil, fmt.Errorf("quality: default tier %q is not declared", opts.Default)
 		}
 	}
+	s.workers = opts.Workers
+	if s.workers <= 0 {
+		s.workers = runtime.GOMAXPROCS(0)
+	}
+	s.seq = s.newWorker()
+
 	s.info = append(s.info, s.tiers[def].info())
 	for i, t := range s.tiers {
 		if i != def {
@@ -128,66 +143,83 @@ func (s *Stage) Describe(upstream pipeline.StreamInfo) pipeline.StreamInfo {
 	return upstream
 }
 
-// Process implements [pipeline.Processor]. For each frame of m it emits,
-// in declared tier order, one single-frame message per tier that takes
-// the frame. It returns an error only when an emit fails (the pipeline is
-// being aborted).
+// Process handles one message sequentially: for each frame of m it emits,
+// in declared tier order, one single-frame message per tier that takes the
+// frame. It returns an error only when an emit fails (the pipeline is
+// being aborted). Run calls it when no tier re-encodes; tests call it
+// directly.
 func (s *Stage) Process(ctx context.Context, m pipeline.Message, out pipeline.Output) error {
-	skipped := 0
-	var err error
 	for _, f := range m.Frames {
-		var n int
-		n, err = s.frame(ctx, f, out)
-		skipped += n
-		if err != nil {
-			break
+		for _, msg := range s.seq.render(f) {
+			if err := out.Emit(ctx, msg); err != nil {
+				return err
+			}
 		}
 	}
-	if skipped > 0 {
-		s.report.Skip(skipped)
-	}
-	return err
+	return nil
 }
 
-// frame hands one frame to every tier and returns how many tiers left it
-// out.
-func (s *Stage) frame(ctx context.Context, f *pipeline.Frame, out pipeline.Output) (int, error) {
+// worker holds what rendering a frame needs and cannot be shared between
+// goroutines: a decoder and one encoder per re-encoding tier (their
+// scalers and buffers are reused from frame to frame).
+type worker struct {
+	s    *Stage
+	dec  decoder
+	encs []*encoder // by tier index; nil for pass-through tiers
+	msgs []pipeline.Message
+}
+
+func (s *Stage) newWorker() *worker {
+	w := &worker{s: s, encs: make([]*encoder, len(s.tiers))}
+	for i, t := range s.tiers {
+		if t.reencodes() {
+			w.encs[i] = newEncoder(t.Tier)
+		}
+	}
+	return w
+}
+
+// render returns the messages frame f becomes, in tier order, and counts
+// the tiers that leave it out. The returned slice is reused by the next
+// call.
+func (w *worker) render(f *pipeline.Frame) []pipeline.Message {
 	var (
 		skipped int
 		img     image.Image
 		imgErr  error
 		decoded bool
 	)
-	for i := range s.tiers {
-		t := &s.tiers[i]
+	w.msgs = w.msgs[:0]
+	for i := range w.s.tiers {
+		t := &w.s.tiers[i]
 		if !t.rate.takes(f.Seq) {
 			skipped++
 			continue
 		}
 
 		g := f
-		if t.enc != nil {
+		if enc := w.encs[i]; enc != nil {
 			// Decode at most once per frame, for the first re-encoding
 			// tier that takes it; the others reuse the picture.
 			if !decoded {
-				img, imgErr = s.dec.decode(f)
+				img, imgErr = w.dec.decode(f)
 				decoded = true
 			}
 			err := imgErr
 			if err == nil {
-				g, err = t.enc.encode(f, img)
+				g, err = enc.encode(f, img)
 			}
 			if err != nil {
-				s.invalidFrame(t.Name, err)
+				w.s.invalidFrame(t.Name, err)
 				continue
 			}
 		}
-
-		if err := out.Emit(ctx, pipeline.Single(t.Name, g)); err != nil {
-			return skipped, err
-		}
+		w.msgs = append(w.msgs, pipeline.Single(t.Name, g))
 	}
-	return skipped, nil
+	if skipped > 0 {
+		w.s.report.Skip(skipped)
+	}
+	return w.msgs
 }
 
 // invalidFrame counts a frame a re-encoding tier could not use and warns
@@ -195,6 +227,8 @@ func (s *Stage) frame(ctx context.Context, f *pipeline.Frame, out pipeline.Outpu
 func (s *Stage) invalidFrame(tier string, err error) {
 	const every = 10 * time.Second
 	s.report.Drop(pipeline.DropInvalid, 1)
+	s.invalid.Lock()
+	defer s.invalid.Unlock()
 	s.invalid.count++
 	if now := time.Now(); now.Sub(s.invalid.last) >= every {
 		s.log.Warn("dropping frames that cannot be re-encoded",
@@ -211,6 +245,6 @@ func (nopReporter) SetHealth(pipeline.Health, string) {}
 
 // Interface guards.
 var (
-	_ pipeline.Processor = (*Stage)(nil)
+	_ pipeline.Runner    = (*Stage)(nil)
 	_ pipeline.Describer = (*Stage)(nil)
 )
