@@ -38,13 +38,6 @@ func int64UpDownCounter(m metric.Meter, name string) metric.Int64UpDownCounter {
 	return c
 }
 
-func int64Histogram(m metric.Meter, name string) metric.Int64Histogram {
-	in := declared(name, Histogram, Int64, false)
-	h, _ := m.Int64Histogram(in.Name, metric.WithDescription(in.Description), metric.WithUnit(in.Unit),
-		metric.WithExplicitBucketBoundaries(in.Buckets...))
-	return h
-}
-
 func float64Histogram(m metric.Meter, name string) metric.Float64Histogram {
 	in := declared(name, Histogram, Float64, false)
 	h, _ := m.Float64Histogram(in.Name, metric.WithDescription(in.Description), metric.WithUnit(in.Unit),

@@ -257,8 +257,9 @@ var table = []Instrument{
 		Description: "Frames per batch the batch stage emits, per tier.",
 		Labels:      tierLabels, Buckets: BatchBuckets, Source: "runtime observer (batch stages)"},
 	{Name: BatchWaitDuration, Kind: Histogram, Number: Float64, Unit: "s",
-		Description: "Time a batch waited in the batch stage, from its first frame's arrival to its emission.",
-		Labels:      tierLabels, Buckets: SecondsBuckets, Source: srcBatch},
+		Description: "Time a batch waited in the batch stage, from its first frame's arrival to its emission. " +
+			"Recorded when the stage has a window; with window 0 batches form from frames already waiting.",
+		Labels: tierLabels, Buckets: SecondsBuckets, Source: srcBatch},
 
 	// WebSocket sink.
 	{Name: WSConnectionsActive, Kind: UpDownCounter, Unit: "{connection}",

@@ -1,11 +1,9 @@
 package telemetry
 
 import (
-	"context"
 	"time"
 
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/sdk/instrumentation"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/streampipe/streampipe/plugins"
@@ -54,41 +52,34 @@ func (p *pluginObservables) observe(o metric.Observer, s *stageObserver) {
 	o.ObserveInt64(p.up, up, opt)
 }
 
-// pluginProducer exports the plugin supervisors' round-trip histograms.
+// pluginRoundTrips exports the plugin supervisors' round-trip histograms.
 // The supervisor counts round trips in buckets of its own with atomic
-// adds; the producer hands those counts to the readers as they are,
-// rather than recording every round trip twice.
-type pluginProducer struct{ t *Telemetry }
-
-// Produce implements sdkmetric.Producer.
-func (p pluginProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
+// adds; they are handed to the readers as they are, rather than recording
+// every round trip twice.
+func (t *Telemetry) pluginRoundTrips(now time.Time) (metricdata.Metrics, bool) {
 	in, _ := Lookup(PluginRoundTripDuration)
-	now := time.Now()
 	var points []metricdata.HistogramDataPoint[float64]
-	for _, a := range p.t.attachedPipelines() {
+	for _, a := range t.attachedPipelines() {
 		for _, s := range a.stages {
 			ps, ok := s.node.Stage.(pluginStage)
 			if !ok {
 				continue
 			}
-			points = append(points, roundTripPoint(ps.PluginStats().RoundTrip, s, p.t.started, now))
+			points = append(points, roundTripPoint(ps.PluginStats().RoundTrip, s, t.started, now))
 		}
 	}
 	if len(points) == 0 {
-		return nil, nil
+		return metricdata.Metrics{}, false
 	}
-	return []metricdata.ScopeMetrics{{
-		Scope: instrumentation.Scope{Name: ScopeName},
-		Metrics: []metricdata.Metrics{{
-			Name:        in.Name,
-			Description: in.Description,
-			Unit:        in.Unit,
-			Data: metricdata.Histogram[float64]{
-				Temporality: metricdata.CumulativeTemporality,
-				DataPoints:  points,
-			},
-		}},
-	}}, nil
+	return metricdata.Metrics{
+		Name:        in.Name,
+		Description: in.Description,
+		Unit:        in.Unit,
+		Data: metricdata.Histogram[float64]{
+			Temporality: metricdata.CumulativeTemporality,
+			DataPoints:  points,
+		},
+	}, true
 }
 
 // roundTripPoint converts the supervisor's cumulative buckets, whose last

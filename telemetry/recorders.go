@@ -22,13 +22,12 @@ type WebSocket struct {
 	active, clients         metric.Int64UpDownCounter
 	opened, closed, changes metric.Int64Counter
 	messages, frames, bytes metric.Int64Counter
-	session, latency        metric.Float64Histogram
-	queue                   metric.Int64Histogram
+	session                 metric.Float64Histogram
+	latency, queue          []recorder // per tier
 	pipeline, stage         string
 	nameOpts                []metric.AddOption
 	nameRecord              []metric.RecordOption
 	tierAdd                 [][]metric.AddOption
-	tierRecord              [][]metric.RecordOption
 	tierNames               []string
 }
 
@@ -50,8 +49,6 @@ func NewWebSocket(env pipeline.Env, tiers []string) *WebSocket {
 		frames:    int64Counter(m, WSFramesSent),
 		bytes:     int64Counter(m, WSBytesSent),
 		session:   float64Histogram(m, WSSessionDuration),
-		latency:   float64Histogram(m, WSFrameLatency),
-		queue:     int64Histogram(m, WSSendQueueDepth),
 		pipeline:  env.Pipeline,
 		stage:     env.Stage,
 		tierNames: append([]string(nil), tiers...),
@@ -61,11 +58,10 @@ func NewWebSocket(env pipeline.Env, tiers []string) *WebSocket {
 	w.nameOpts = []metric.AddOption{names}
 	w.nameRecord = []metric.RecordOption{names}
 	for _, t := range tiers {
-		set := metric.WithAttributeSet(attribute.NewSet(
-			attribute.String(LabelPipeline, env.Pipeline), attribute.String(LabelStage, env.Stage),
-			attribute.String(LabelTier, t)))
-		w.tierAdd = append(w.tierAdd, []metric.AddOption{set})
-		w.tierRecord = append(w.tierRecord, []metric.RecordOption{set})
+		set := tierSet(env.Pipeline, env.Stage, t)
+		w.tierAdd = append(w.tierAdd, []metric.AddOption{metric.WithAttributeSet(set)})
+		w.latency = append(w.latency, histogramFor(m, WSFrameLatency, set))
+		w.queue = append(w.queue, histogramFor(m, WSSendQueueDepth, set))
 	}
 	return w
 }
@@ -124,7 +120,7 @@ func (w *WebSocket) Queued(t, depth int) {
 	if w == nil || !w.validTier(t) {
 		return
 	}
-	w.queue.Record(context.Background(), int64(depth), w.tierRecord[t]...)
+	w.queue[t].record(float64(depth))
 }
 
 // Sent records one message of tier t written to a client socket at now:
@@ -138,16 +134,16 @@ func (w *WebSocket) Sent(t int, frames []*pipeline.Frame, size int, now time.Tim
 	w.frames.Add(ctx, int64(len(frames)), w.tierAdd[t]...)
 	w.bytes.Add(ctx, int64(size), w.tierAdd[t]...)
 	for _, f := range frames {
-		w.latency.Record(ctx, now.Sub(f.Captured).Seconds(), w.tierRecord[t]...)
+		w.latency[t].record(now.Sub(f.Captured).Seconds())
 	}
 }
 
 // Batch records how long batches waited in a batch stage.
 type Batch struct {
-	wait     metric.Float64Histogram
+	meter    metric.Meter
 	pipeline string
 	stage    string
-	tiers    []tierOpt
+	tiers    []tierRecorder
 }
 
 // NewBatch returns the recorder of a batch stage, or nil when env.Meter
@@ -156,17 +152,15 @@ func NewBatch(env pipeline.Env) *Batch {
 	if env.Meter == nil {
 		return nil
 	}
-	b := &Batch{wait: float64Histogram(env.Meter, BatchWaitDuration), pipeline: env.Pipeline, stage: env.Stage}
+	b := &Batch{meter: env.Meter, pipeline: env.Pipeline, stage: env.Stage}
 	for _, t := range env.Upstream.Tiers {
-		b.tiers = append(b.tiers, b.tierOpt(t.Name))
+		b.tiers = append(b.tiers, b.tier(t.Name))
 	}
 	return b
 }
 
-func (b *Batch) tierOpt(tier string) tierOpt {
-	set := attribute.NewSet(attribute.String(LabelPipeline, b.pipeline),
-		attribute.String(LabelStage, b.stage), attribute.String(LabelTier, tier))
-	return tierOpt{tier: tier, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+func (b *Batch) tier(name string) tierRecorder {
+	return tierRecorder{tier: name, rec: histogramFor(b.meter, BatchWaitDuration, tierSet(b.pipeline, b.stage, name))}
 }
 
 // Waited records that a batch of tier waited d, from its first frame's
@@ -177,13 +171,13 @@ func (b *Batch) Waited(tier string, d time.Duration) {
 	}
 	for i := range b.tiers {
 		if b.tiers[i].tier == tier {
-			b.wait.Record(context.Background(), d.Seconds(), b.tiers[i].opts...)
+			b.tiers[i].rec.record(d.Seconds())
 			return
 		}
 	}
-	to := b.tierOpt(tier)
-	b.tiers = append(b.tiers, to)
-	b.wait.Record(context.Background(), d.Seconds(), to.opts...)
+	tr := b.tier(tier)
+	b.tiers = append(b.tiers, tr)
+	tr.rec.record(d.Seconds())
 }
 
 // Capture records a capture source's restarts.

@@ -43,28 +43,28 @@ type stageObserver struct {
 	kind     string
 
 	attrs      attribute.Set
-	recordOpts []metric.RecordOption
 	stateAttrs [pipeline.HealthStopped + 1]metric.ObserveOption
 
-	process metric.Float64Histogram
+	meter   metric.Meter
+	process recorder
 
 	// Capture stages: the previous frame's capture time, touched only by
 	// the source's goroutine, and the nominal interval (0: unknown).
-	interval, jitter metric.Float64Histogram
+	interval, jitter recorder
 	lastCapture      time.Time
 	nominal          time.Duration
 	log              *slog.Logger
 	lastLogged       time.Time
 
-	// Batch stages: batch size per tier.
-	batchSize metric.Int64Histogram
-	tierOpts  []tierOpt
+	// Batch stages: batch size per tier, found by a linear search (a
+	// handful of tiers).
+	batchSizes []tierRecorder
 }
 
-// tierOpt is a tier's precomputed record options.
-type tierOpt struct {
+// tierRecorder is one tier's series of a histogram.
+type tierRecorder struct {
 	tier string
-	opts []metric.RecordOption
+	rec  recorder
 }
 
 func newStageObserver(t *Telemetry, pipelineName string, n *pipeline.Node) *stageObserver {
@@ -74,42 +74,70 @@ func newStageObserver(t *Telemetry, pipelineName string, n *pipeline.Node) *stag
 		attribute.String(LabelStage, n.Name),
 		attribute.String(LabelKind, s.kind),
 	)
-	s.recordOpts = []metric.RecordOption{metric.WithAttributeSet(s.attrs)}
 	for h := range s.stateAttrs {
 		kv := append(s.attrs.ToSlice(), attribute.String(LabelState, pipeline.Health(h).String()))
 		s.stateAttrs[h] = metric.WithAttributeSet(attribute.NewSet(kv...))
 	}
-	s.process = float64Histogram(t.meter, StageProcessDuration)
+	s.meter = t.meter
+	// The runtime's Stats sum the processing time already; the histogram
+	// takes its sum from there.
+	s.process = t.hists.getWithSum(StageProcessDuration, s.attrs,
+		func() float64 { return n.Stats.Snapshot().ProcessTime.Seconds() })
 
 	switch n.Family {
 	case pipeline.FamilyCapture:
 		s.log = t.log.With("pipeline", pipelineName, "stage", n.Name)
-		s.interval = float64Histogram(t.meter, CaptureInterval)
-		s.jitter = float64Histogram(t.meter, CaptureJitter)
+		s.interval = histogramFor(t.meter, CaptureInterval, s.attrs)
+		s.jitter = histogramFor(t.meter, CaptureJitter, s.attrs)
 		if n.Info.FPS > 0 {
 			s.nominal = time.Duration(float64(time.Second) / n.Info.FPS)
 		}
 	case pipeline.FamilyBatch:
-		s.batchSize = int64Histogram(t.meter, BatchSize)
 		for _, tier := range n.Info.Tiers {
-			s.tierOpts = append(s.tierOpts, s.newTierOpt(tier.Name))
+			s.batchSizes = append(s.batchSizes, s.newBatchSize(tier.Name))
 		}
 	}
 	return s
 }
 
-func (s *stageObserver) newTierOpt(tier string) tierOpt {
-	set := attribute.NewSet(
-		attribute.String(LabelPipeline, s.pipeline),
-		attribute.String(LabelStage, s.node.Name),
+func (s *stageObserver) newBatchSize(tier string) tierRecorder {
+	return tierRecorder{tier: tier, rec: histogramFor(s.meter, BatchSize, tierSet(s.pipeline, s.node.Name, tier))}
+}
+
+// tierSet is the label set of a per-tier series.
+func tierSet(pipelineName, stage, tier string) attribute.Set {
+	return attribute.NewSet(
+		attribute.String(LabelPipeline, pipelineName),
+		attribute.String(LabelStage, stage),
 		attribute.String(LabelTier, tier),
 	)
-	return tierOpt{tier: tier, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
 }
+
+// observer returns what to install on the stage's Stats: s itself for
+// stages whose emits are measured (captures, batchers), else a view of s
+// without Emitted, so the runtime makes no call per emit for them.
+func (s *stageObserver) observer() pipeline.Observer {
+	if s.interval != nil || s.node.Family == pipeline.FamilyBatch {
+		return s
+	}
+	return (*plainObserver)(s)
+}
+
+// plainObserver is a stageObserver without Emitted, so it does not
+// implement pipeline.EmitObserver; converting costs nothing.
+type plainObserver stageObserver
+
+// Processed implements pipeline.Observer.
+func (p *plainObserver) Processed(_ *pipeline.Stats, _ int, d time.Duration) {
+	p.process.record(d.Seconds())
+}
+
+// Dropped implements pipeline.Observer.
+func (p *plainObserver) Dropped(*pipeline.Stats, string, int) {}
 
 // Processed implements pipeline.Observer.
 func (s *stageObserver) Processed(_ *pipeline.Stats, _ int, d time.Duration) {
-	s.process.Record(context.Background(), d.Seconds(), s.recordOpts...)
+	s.process.record(d.Seconds())
 }
 
 // Dropped implements pipeline.Observer. Drops are read from the Stats when
@@ -121,37 +149,36 @@ func (s *stageObserver) Dropped(*pipeline.Stats, string, int) {}
 func (s *stageObserver) Emitted(_ *pipeline.Stats, m pipeline.Message) {
 	switch {
 	case s.interval != nil:
-		ctx := context.Background()
 		for _, f := range m.Frames {
 			if !s.lastCapture.IsZero() {
 				d := f.Captured.Sub(s.lastCapture)
-				s.interval.Record(ctx, d.Seconds(), s.recordOpts...)
+				s.interval.record(d.Seconds())
 				if s.nominal > 0 {
-					s.jitter.Record(ctx, (d - s.nominal).Abs().Seconds(), s.recordOpts...)
+					s.jitter.record((d - s.nominal).Abs().Seconds())
 				}
 				s.logCaptureTiming(f, d)
 			}
 			s.lastCapture = f.Captured
 		}
-	case s.batchSize != nil:
-		s.batchSize.Record(context.Background(), int64(len(m.Frames)), s.tierOptions(m.Tier)...)
+	case s.node.Family == pipeline.FamilyBatch:
+		s.batchSize(m.Tier).record(float64(len(m.Frames)))
 	}
 }
 
-// tierOptions returns the record options of a tier. Tiers come from the
-// stream description, so a tier missing from it is unexpected; it is
-// recorded under its name all the same (it is still bounded by the
+// batchSize returns the batch size recorder of a tier. Tiers come from
+// the stream description, so a tier missing from it is unexpected; it is
+// recorded under its name all the same (still bounded by the
 // configuration).
-func (s *stageObserver) tierOptions(tier string) []metric.RecordOption {
-	for i := range s.tierOpts {
-		if s.tierOpts[i].tier == tier {
-			return s.tierOpts[i].opts
+func (s *stageObserver) batchSize(tier string) recorder {
+	for i := range s.batchSizes {
+		if s.batchSizes[i].tier == tier {
+			return s.batchSizes[i].rec
 		}
 	}
 	// Only the batcher's goroutine emits, so appending is safe.
-	to := s.newTierOpt(tier)
-	s.tierOpts = append(s.tierOpts, to)
-	return to.opts
+	tr := s.newBatchSize(tier)
+	s.batchSizes = append(s.batchSizes, tr)
+	return tr.rec
 }
 
 // registerStageCallbacks creates the observable instruments read from

@@ -31,10 +31,6 @@ type Options struct {
 	// Logger receives the telemetry's own logs and the periodic
 	// summaries. Nil discards them.
 	Logger *slog.Logger
-	// Readers are extra readers registered on the meter provider, such as
-	// a test's ManualReader. Readers built with ReaderOptions also see the
-	// plugin round-trip histograms.
-	Readers []sdkmetric.Reader
 	// NoProcess leaves out the process, host and Go runtime metrics, for
 	// benchmarks that measure the pipeline alone.
 	NoProcess bool
@@ -70,6 +66,7 @@ type Telemetry struct {
 	otlp       *otlpPusher
 	shutDown   bool
 
+	hists     histRegistry
 	resources resourceSampler
 	rates     rateTracker
 	queues    queueWatch
@@ -87,7 +84,8 @@ func New(opts Options) (*Telemetry, error) {
 	// The Prometheus exporter gets a registry of its own, so two
 	// Telemetry values (tests) never collide in the global one.
 	t.registry = prometheus.NewRegistry()
-	producer := pluginProducer{t: t}
+	t.hists.start = t.started
+	producer := producer{t: t}
 	exporter, err := promexporter.New(
 		promexporter.WithRegisterer(t.registry),
 		promexporter.WithTranslationStrategy(translation),
@@ -114,11 +112,8 @@ func New(opts Options) (*Telemetry, error) {
 		sdkmetric.WithReader(exporter),
 		sdkmetric.WithReader(t.reader),
 	}
-	for _, r := range opts.Readers {
-		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
-	}
 	t.provider = sdkmetric.NewMeterProvider(mpOpts...)
-	t.meter = t.provider.Meter(ScopeName)
+	t.meter = &meter{Meter: t.provider.Meter(ScopeName), t: t}
 
 	// The standard set: the runtime's accounting of every stage, read
 	// when metrics are collected.
@@ -133,13 +128,6 @@ func New(opts Options) (*Telemetry, error) {
 	return t, nil
 }
 
-// ReaderOptions returns the options a reader needs to see every metric,
-// including those produced outside the instruments (plugin round trips).
-// Pass them to sdkmetric.NewManualReader for Options.Readers.
-func (t *Telemetry) ReaderOptions() []sdkmetric.ManualReaderOption {
-	return []sdkmetric.ManualReaderOption{sdkmetric.WithProducer(pluginProducer{t: t})}
-}
-
 // MeterProvider returns the provider, for libraries that take one.
 func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.provider }
 
@@ -147,7 +135,9 @@ func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.provider }
 func (t *Telemetry) Meter() metric.Meter { return t.meter }
 
 // Collect reads the current value of every metric, as Prometheus would
-// scrape it, into rm. The alert engine reads values this way.
+// scrape it, into rm: the SDK's instruments, the histograms streampipe
+// aggregates itself and the plugin round trips, all cumulative. The alert
+// engine reads values this way; it is safe for concurrent use.
 func (t *Telemetry) Collect(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 	return t.reader.Collect(ctx, rm)
 }
@@ -175,7 +165,7 @@ func (t *Telemetry) SetAlerts(a AlertProvider) {
 func (t *Telemetry) Attach(p *pipeline.Pipeline) {
 	a := newAttached(t, p)
 	for _, s := range a.stages {
-		s.node.Stats.SetObserver(s)
+		s.node.Stats.SetObserver(s.observer())
 	}
 	t.mu.Lock()
 	t.pipelines = append(t.pipelines, a)

@@ -187,14 +187,15 @@ func (b *Batcher) add(ctx context.Context, m pipeline.Message, out pipeline.Outp
 			p.deadline = now.Add(b.opts.Window)
 		}
 		if len(p.frames) == 0 && b.metrics != nil {
+			// Waits are measured in windowed mode only, from the clock
+			// reads it makes anyway; with no window a batch is formed
+			// from frames already waiting, and reading the clock per
+			// batch would cost more than the batching.
 			p.started = now
-			if p.started.IsZero() {
-				p.started = time.Now()
-			}
 		}
 		p.frames = append(p.frames, f)
 		if len(p.frames) >= b.opts.MaxSize {
-			if err := p.send(ctx, out); err != nil {
+			if err := p.send(ctx, out, now); err != nil {
 				return err
 			}
 		}
@@ -206,7 +207,7 @@ func (b *Batcher) add(ctx context.Context, m pipeline.Message, out pipeline.Outp
 func (b *Batcher) flush(ctx context.Context, out pipeline.Output, minSize int) error {
 	for _, p := range b.tiers {
 		if len(p.frames) > 0 && len(p.frames) >= minSize {
-			if err := p.send(ctx, out); err != nil {
+			if err := p.send(ctx, out, time.Time{}); err != nil {
 				return err
 			}
 		}
@@ -218,7 +219,7 @@ func (b *Batcher) flush(ctx context.Context, out pipeline.Output, minSize int) e
 func (b *Batcher) expire(ctx context.Context, out pipeline.Output, now time.Time) error {
 	for _, p := range b.tiers {
 		if len(p.frames) > 0 && !p.deadline.After(now) {
-			if err := p.send(ctx, out); err != nil {
+			if err := p.send(ctx, out, now); err != nil {
 				return err
 			}
 		}

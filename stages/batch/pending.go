@@ -13,8 +13,8 @@ type pending struct {
 	tier     string
 	frames   []*pipeline.Frame // reused from batch to batch
 	deadline time.Time         // when the window closes (windowed mode)
-	// started is when the first frame arrived, kept only for the batch
-	// wait metric (nil metrics: never read from the clock).
+	// started is when the first frame arrived, kept for the batch wait
+	// metric in windowed mode only; zero otherwise.
 	started time.Time
 	metrics *telemetry.Batch
 }
@@ -26,9 +26,15 @@ type pending struct {
 // the reused buffer: one allocation per batch. A batch of one frame uses
 // the slice inside the frame itself and costs nothing, which is the
 // common case for a live stream that keeps up.
-func (p *pending) send(ctx context.Context, out pipeline.Output) error {
+//
+// now is the time of the send when the caller has read the clock, else
+// zero.
+func (p *pending) send(ctx context.Context, out pipeline.Output, now time.Time) error {
 	if !p.started.IsZero() {
-		p.metrics.Waited(p.tier, time.Since(p.started))
+		if now.IsZero() {
+			now = time.Now()
+		}
+		p.metrics.Waited(p.tier, now.Sub(p.started))
 	}
 	var m pipeline.Message
 	if len(p.frames) == 1 {
