@@ -37,7 +37,7 @@ var telemetrySpec = pipeline.Spec{
 		Doc: "Pushes every metric to an OpenTelemetry collector over OTLP, besides the Prometheus endpoint.",
 		Spec: pipeline.Spec{Attrs: []pipeline.Attr{
 			{Name: "endpoint", Type: pipeline.TypeString, Required: true,
-				Doc: "host:port, sent without TLS, or an http:// or https:// URL (https uses TLS)."},
+				Doc: "host:port, sent without TLS, or an http:// or https:// URL (https uses TLS); over http a URL without a path gets /v1/metrics."},
 			{Name: "protocol", Type: pipeline.TypeString, Default: telemetry.ProtocolGRPC,
 				OneOf: []string{telemetry.ProtocolGRPC, telemetry.ProtocolHTTP},
 				Doc:   "OTLP over gRPC or over HTTP (protobuf)."},

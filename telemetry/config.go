@@ -52,7 +52,8 @@ type Config struct {
 // OTLPConfig configures the OTLP exporter.
 type OTLPConfig struct {
 	// Endpoint is host:port, sent without TLS, or an http:// or https://
-	// URL (https uses TLS).
+	// URL (https uses TLS); over http, a URL without a path gets
+	// /v1/metrics.
 	Endpoint string
 	// Protocol is ProtocolGRPC (default) or ProtocolHTTP.
 	Protocol string

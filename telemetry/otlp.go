@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -43,7 +44,16 @@ func newOTLPPusher(ctx context.Context, c OTLPConfig, reader *sdkmetric.ManualRe
 	case ProtocolHTTP:
 		opts := []otlpmetrichttp.Option{otlpmetrichttp.WithHeaders(c.Headers)}
 		if isURL {
-			opts = append(opts, otlpmetrichttp.WithEndpointURL(c.Endpoint))
+			// A URL is taken as it is, so one without a path gets the
+			// standard one.
+			u, perr := url.Parse(c.Endpoint)
+			if perr != nil {
+				return nil, fmt.Errorf("telemetry: otlp endpoint %q: %w", c.Endpoint, perr)
+			}
+			if u.Path == "" || u.Path == "/" {
+				u.Path = "/v1/metrics"
+			}
+			opts = append(opts, otlpmetrichttp.WithEndpointURL(u.String()))
 		} else {
 			opts = append(opts, otlpmetrichttp.WithEndpoint(c.Endpoint), otlpmetrichttp.WithInsecure())
 		}
