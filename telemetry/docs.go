@@ -21,6 +21,7 @@ var docGroups = []struct{ prefix, title, intro string }{
 		"Sampled every `interval` of the telemetry block. The `go.*`, `process.cpu.time` and `system.*` " +
 			"metrics not marked gopsutil come from the OpenTelemetry runtime and host instrumentation, " +
 			"with their own label names."},
+	{"streampipe.alert.", "Alerts", "Recorded by the alert engine; docs/alerts.md describes the rules."},
 	{"streampipe.redis.", "Redis", "Reserved for the state issue."},
 }
 

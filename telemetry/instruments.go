@@ -114,6 +114,9 @@ const (
 	SystemNetworkIO   = "system.network.io"
 
 	RedisLatency = "streampipe.redis.latency"
+
+	AlertTransitions   = "streampipe.alert.transitions"
+	AlertNotifications = "streampipe.alert.notifications"
 )
 
 // Label keys. Values are bounded: stage names, kinds and paths come from
@@ -359,6 +362,15 @@ var table = []Instrument{
 		Description: "Bytes the machine's network interfaces moved, by network.io.direction " +
 			"(receive = in, transmit = out).",
 		Labels: []string{"network.io.direction"}, Source: srcHost},
+
+	// Alerts, from the alert engine (package alerting).
+	{Name: AlertTransitions, Kind: Counter, Unit: "{transition}",
+		Description: "State changes of alert instances (inactive, pending, firing, resolved), per rule.",
+		Labels:      []string{"alert", "severity", LabelFrom, LabelTo}, Source: "alert engine"},
+	{Name: AlertNotifications, Kind: Counter, Unit: "{notification}",
+		Description: "Notifications of alert hooks (log, webhook, exec) by result: delivered, failed " +
+			"(after its retries) or dropped (the hook's queue was full, or it was still busy at shutdown).",
+		Labels: []string{"alert", "hook", "result"}, Source: "alert engine"},
 
 	// Redis, reserved for the state issue.
 	{Name: RedisLatency, Kind: Histogram, Number: Float64, Unit: "s",
