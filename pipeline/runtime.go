@@ -136,6 +136,11 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		n.Stats.SetHealth(HealthStarting, "")
 	}
 	if err := p.start(ctx); err != nil {
+		// Asked to stop while starting: nothing ran, so nothing failed.
+		if ctx.Err() != nil {
+			p.log.Info("pipeline stopped while starting", "reason", err.Error())
+			return nil
+		}
 		return err
 	}
 
@@ -189,6 +194,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 				defer out.close()
 			}
 			err := p.runNode(srcCtx, runCtx, n, inputs[i], out)
+			if f := n.Stats.finisher; f != nil {
+				f.Finished(n.Stats)
+			}
 			if err != nil && !(errors.Is(err, context.Canceled) && runCtx.Err() != nil) {
 				n.Stats.errs.Add(1)
 				n.Stats.SetHealth(HealthFailed, err.Error())

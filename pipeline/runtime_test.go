@@ -161,3 +161,34 @@ func TestRunRecoversStagePanic(t *testing.T) {
 type panicSink struct{}
 
 func (panicSink) Consume(context.Context, pipeline.Message) error { panic("kaboom") }
+
+// slowStarter is a sink whose Start waits for its context.
+type slowStarter struct {
+	countSink
+	started chan struct{}
+}
+
+func (s *slowStarter) Start(ctx context.Context) error {
+	close(s.started)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestRunStoppedWhileStartingIsNotAFailure(t *testing.T) {
+	sink := &slowStarter{started: make(chan struct{})}
+	p, err := pipeline.New("t", []pipeline.Node{
+		{Name: "capture", Stage: countSource{n: -1}},
+		{Name: "sink", Stage: sink},
+	}, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-sink.started; cancel() }()
+	if err := p.Run(ctx); err != nil {
+		t.Fatalf("Run = %v, want nil after a stop during start", err)
+	}
+	if got := sink.frames.Load(); got != 0 {
+		t.Errorf("%d frames delivered, want none", got)
+	}
+}

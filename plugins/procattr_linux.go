@@ -7,7 +7,10 @@ import (
 
 // setProcAttr makes the kernel SIGKILL the plugin when its parent dies, so
 // a host killed with SIGKILL (which runs no cleanup) leaves no plugin
-// behind.
+// behind, and puts the plugin in a process group of its own, so a signal
+// sent to the host's group (Ctrl-C in a terminal, `timeout`, a service
+// manager stopping the group) reaches only the host, which then drains and
+// stops its plugins in order instead of seeing them die mid-batch.
 //
 // The caveat: Linux sends the parent-death signal when the *thread* that
 // forked the child exits, not the process. The Go runtime may end an OS
@@ -17,5 +20,5 @@ import (
 // thread for the plugin's whole life; that thread ends only after the
 // plugin has been stopped.
 func setProcAttr(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 }

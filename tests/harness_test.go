@@ -58,6 +58,9 @@ type server struct {
 func startServer(t *testing.T, addr string, args ...string) *server {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"-log-format", "json", "-log-level", "debug"}, args...)...)
+	// A process group of its own, so a test can signal the group as a
+	// terminal or a service manager would, without signalling itself.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -185,8 +188,20 @@ func matches(rec map[string]any, attrs map[string]any) bool {
 // returning its exit code and how long it took.
 func (s *server) signal(sig syscall.Signal, timeout time.Duration) (int, time.Duration) {
 	s.t.Helper()
+	return s.signalTo(s.cmd.Process.Pid, sig, timeout)
+}
+
+// signalGroup is signal sent to the server's whole process group, as
+// Ctrl-C in a terminal or a service manager would send it.
+func (s *server) signalGroup(sig syscall.Signal, timeout time.Duration) (int, time.Duration) {
+	s.t.Helper()
+	return s.signalTo(-s.cmd.Process.Pid, sig, timeout)
+}
+
+func (s *server) signalTo(pid int, sig syscall.Signal, timeout time.Duration) (int, time.Duration) {
+	s.t.Helper()
 	start := time.Now()
-	if err := s.cmd.Process.Signal(sig); err != nil {
+	if err := syscall.Kill(pid, sig); err != nil {
 		s.t.Fatalf("signal %v: %v", sig, err)
 	}
 	select {

@@ -325,6 +325,37 @@ func TestPluginsEndWithTheHost(t *testing.T) {
 	}
 }
 
+// TestPluginsSurviveAGroupSignal sends SIGTERM to streampipe's whole
+// process group, as a terminal or a service manager does: the plugins, in
+// groups of their own, must not receive it, so the host drains, stops them
+// in order and exits 0 without reporting a plugin failure.
+func TestPluginsSurviveAGroupSignal(t *testing.T) {
+	dir := buildExamplePlugins(t)
+	srv := startPluginExample(t, dir)
+	// Wait until frames flow, so the plugins are configured and working.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	c, err := wire.Dial(ctx, "ws://"+srv.addr+"/stream", "high")
+	if err == nil {
+		_, err = c.NextBatch(ctx)
+		c.CloseNow()
+	}
+	cancel()
+	if err != nil {
+		t.Fatalf("no frame from the running pipeline: %v", err)
+	}
+	if code, _ := srv.signalGroup(syscall.SIGTERM, 60*time.Second); code != 0 {
+		t.Errorf("exit status %d after SIGTERM to the group, want 0", code)
+	}
+	for _, line := range srv.lines() {
+		if strings.Contains(line, `"level":"ERROR"`) {
+			t.Errorf("error logged while stopping: %s", line)
+		}
+	}
+	for _, name := range examplePlugins {
+		waitProcesses(t, filepath.Join(dir, name), 10*time.Second, func(n int) bool { return n == 0 })
+	}
+}
+
 // waitProcesses waits until the number of processes running the program
 // at exe satisfies ok, and fails the test after timeout.
 func waitProcesses(t *testing.T, exe string, timeout time.Duration, ok func(n int) bool) {
