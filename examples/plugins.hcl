@@ -37,9 +37,11 @@ plugin "grayscale" {
 
 pipeline "city" {
   capture "exec" {
-    command = ["ffmpeg", "-hide_banner", "-loglevel", "error",
-               "-re", "-stream_loop", "-1", "-i", var.video,
-               "-vf", "fps=30", "-f", "mjpeg", "-q:v", "5", "pipe:1"]
+    command = [
+      "ffmpeg", "-hide_banner", "-loglevel", "error",
+      "-re", "-stream_loop", "-1", "-i", var.video,
+      "-vf", "fps=30", "-f", "mjpeg", "-q:v", "5", "pipe:1",
+    ]
     format  = "mjpeg"
     fps     = 30
     on_exit = "restart"

@@ -225,3 +225,16 @@ func TestRunSyntheticToEnd(t *testing.T) {
 		t.Errorf("out.mjpeg holds %d JPEG starts, want 30", n)
 	}
 }
+
+// TestExamplesAreFormatted keeps the shipped examples in the form `fmt`
+// writes, so users who copy them pass `fmt -check` in CI.
+func TestExamplesAreFormatted(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.hcl"))
+	if err != nil || len(files) < 3 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	out, errOut, code := invoke(t, append([]string{"fmt", "-check"}, files...)...)
+	if code != 0 {
+		t.Errorf("fmt -check on the examples: exit %d\n%s%s", code, out, errOut)
+	}
+}
