@@ -238,3 +238,26 @@ func TestExamplesAreFormatted(t *testing.T) {
 		t.Errorf("fmt -check on the examples: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestRunFailingStageExitsNonZero: a capture command that fails, with
+// on_exit = "stop", stops the pipeline with a clear message (the
+// command's own stderr included) and a non-zero exit status.
+func TestRunFailingStageExitsNonZero(t *testing.T) {
+	conf := writeFile(t, "p.hcl", `pipeline "p" {
+  capture "exec" {
+    command = ["sh", "-c", "echo no camera attached >&2; exit 3"]
+    on_exit = "stop"
+  }
+  sink "discard" {}
+}
+`)
+	_, errOut, code := invoke(t, "run", conf)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, want := range []string{"pipeline failed", `stage \"capture\"`, "no camera attached"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
