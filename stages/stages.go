@@ -6,6 +6,7 @@ import (
 	"github.com/streampipe/streampipe/stages/batch"
 	"github.com/streampipe/streampipe/stages/buffer"
 	"github.com/streampipe/streampipe/stages/capture"
+	"github.com/streampipe/streampipe/stages/delay"
 	"github.com/streampipe/streampipe/stages/discard"
 	"github.com/streampipe/streampipe/stages/filesink"
 	"github.com/streampipe/streampipe/stages/quality"
@@ -26,6 +27,7 @@ func Registry() *pipeline.Registry {
 		websocket.Kind,
 		filesink.Kind,
 		discard.Kind,
+		delay.Kind,
 	} {
 		r.MustRegister(k)
 	}

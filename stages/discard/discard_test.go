@@ -45,6 +45,35 @@ func TestDiscardCountsInPipeline(t *testing.T) {
 	}
 }
 
+func TestDelaySlowsTheSink(t *testing.T) {
+	cfg := pipeline.NewConfig(discard.Kind.Spec).Set("delay", 20*time.Millisecond, pipeline.Range{})
+	st, err := discard.Kind.New(cfg, pipeline.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pipeline.New("t", []pipeline.Node{
+		{Name: "capture", Stage: countSource{n: 5}},
+		{Name: "discard", Stage: st},
+	}, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s := p.Stats()[1]; s.Processed != 5 || s.ProcessTime < 5*20*time.Millisecond {
+		t.Errorf("5 messages took %v in Consume, want at least 5 delays", s.ProcessTime)
+	}
+
+	// An aborted pipeline does not wait for the delay.
+	slow := discard.New(discard.Options{Delay: time.Hour}, pipeline.Env{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := slow.Consume(ctx, pipeline.Message{}); err != context.Canceled {
+		t.Errorf("Consume on a cancelled context = %v", err)
+	}
+}
+
 func TestConsumeAllocatesNothing(t *testing.T) {
 	s := discard.New(discard.Options{}, pipeline.Env{})
 	m := pipeline.Single("high", pipeline.NewFrame(1, time.Now(), pipeline.ContentTypeJPEG, []byte{1}))
