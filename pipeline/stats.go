@@ -32,6 +32,7 @@ type Stats struct {
 	queue    atomic.Pointer[func() (n, capacity int)]
 	observer Observer
 	emits    EmitObserver
+	finisher Finisher
 }
 
 // Observer receives the runtime's per-message measurements, for metric
@@ -53,6 +54,16 @@ type EmitObserver interface {
 	Emitted(s *Stats, m Message)
 }
 
+// Finisher is an optional extension of Observer. Finished is called once,
+// from the stage's goroutine, when the stage has returned (its Run, or the
+// runtime's loop around Process or Consume), after every Processed call
+// the runtime made for it and every Emitted call from that goroutine. An
+// observer that accumulates without locks publishes there. A stage that
+// never returns (abandoned after the drain timeout) never finishes.
+type Finisher interface {
+	Finished(s *Stats)
+}
+
 // NewStats returns the accounting for one stage.
 func NewStats(pipeline, stage string, family Family, kind string) *Stats {
 	return &Stats{Pipeline: pipeline, Stage: stage, Family: family, Kind: kind, drops: map[string]uint64{}}
@@ -61,11 +72,13 @@ func NewStats(pipeline, stage string, family Family, kind string) *Stats {
 // setQueue installs the function that reports the stage's queue.
 func (s *Stats) setQueue(f func() (n, capacity int)) { s.queue.Store(&f) }
 
-// SetObserver installs an observer, and its Emitted method when it
-// implements EmitObserver. Call it before the pipeline runs.
+// SetObserver installs an observer, and its Emitted and Finished methods
+// when it implements EmitObserver and Finisher. Call it before the
+// pipeline runs.
 func (s *Stats) SetObserver(o Observer) {
 	s.observer = o
 	s.emits, _ = o.(EmitObserver)
+	s.finisher, _ = o.(Finisher)
 }
 
 // Drop implements Reporter.

@@ -38,6 +38,9 @@ func KindLabel(f pipeline.Family, kind string) string {
 // records the histograms the runtime feeds it and holds the stage's
 // precomputed attribute sets, so recording allocates nothing.
 type stageObserver struct {
+	// Padding: lastCapture is written per frame by the capture's
+	// goroutine; other stages' observers must not share its cache line.
+	_        [cacheLine]byte
 	node     *pipeline.Node
 	pipeline string
 	kind     string
@@ -46,7 +49,14 @@ type stageObserver struct {
 	stateAttrs [pipeline.HealthStopped + 1]metric.ObserveOption
 
 	meter   metric.Meter
+	hists   *histRegistry
 	process recorder
+	// locals are the recorders accumulating in this stage's goroutine,
+	// published by Finished.
+	locals []*localHistogram
+	// single is set when the stage is known to emit from its own
+	// goroutine only, so its emit measurements may accumulate locally.
+	single bool
 
 	// Capture stages: the previous frame's capture time, touched only by
 	// the source's goroutine, and the nominal interval (0: unknown).
@@ -59,6 +69,7 @@ type stageObserver struct {
 	// Batch stages: batch size per tier, found by a linear search (a
 	// handful of tiers).
 	batchSizes []tierRecorder
+	_          [cacheLine]byte
 }
 
 // tierRecorder is one tier's series of a histogram.
@@ -78,17 +89,19 @@ func newStageObserver(t *Telemetry, pipelineName string, n *pipeline.Node) *stag
 		kv := append(s.attrs.ToSlice(), attribute.String(LabelState, pipeline.Health(h).String()))
 		s.stateAttrs[h] = metric.WithAttributeSet(attribute.NewSet(kv...))
 	}
-	s.meter = t.meter
-	// The runtime's Stats sum the processing time already; the histogram
-	// takes its sum from there.
-	s.process = t.hists.getWithSum(StageProcessDuration, s.attrs,
-		func() float64 { return n.Stats.Snapshot().ProcessTime.Seconds() })
+	s.meter, s.hists = t.meter, &t.hists
+	s.single = singleEmitter(n)
+	// The runtime calls Processed from the stage's goroutine only, so the
+	// processing time accumulates locally. Its Stats sum the time
+	// already; the histogram takes its sum from there.
+	s.process = s.local(t.hists.getWithSum(StageProcessDuration, s.attrs,
+		func() float64 { return n.Stats.Snapshot().ProcessTime.Seconds() }), true)
 
 	switch n.Family {
 	case pipeline.FamilyCapture:
 		s.log = t.log.With("pipeline", pipelineName, "stage", n.Name)
-		s.interval = histogramFor(t.meter, CaptureInterval, s.attrs)
-		s.jitter = histogramFor(t.meter, CaptureJitter, s.attrs)
+		s.interval = s.local(t.hists.get(CaptureInterval, s.attrs), s.single)
+		s.jitter = s.local(t.hists.get(CaptureJitter, s.attrs), s.single)
 		if n.Info.FPS > 0 {
 			s.nominal = time.Duration(float64(time.Second) / n.Info.FPS)
 		}
@@ -101,7 +114,41 @@ func newStageObserver(t *Telemetry, pipelineName string, n *pipeline.Node) *stag
 }
 
 func (s *stageObserver) newBatchSize(tier string) tierRecorder {
-	return tierRecorder{tier: tier, rec: histogramFor(s.meter, BatchSize, tierSet(s.pipeline, s.node.Name, tier))}
+	h := s.hists.get(BatchSize, tierSet(s.pipeline, s.node.Name, tier))
+	return tierRecorder{tier: tier, rec: s.local(h, s.single)}
+}
+
+// local returns h itself, or a local accumulator of it published by
+// Finished when the measurements come from the stage's goroutine only.
+func (s *stageObserver) local(h *atomicHistogram, single bool) recorder {
+	if !single {
+		return h
+	}
+	l := newLocalHistogram(h)
+	s.locals = append(s.locals, l)
+	return l
+}
+
+// singleEmitter reports whether the stage is a built-in capture or the
+// batcher, which emit from their Run goroutine only. Other stages may
+// emit from goroutines of their own, so their emits are recorded with
+// atomic adds.
+func singleEmitter(n *pipeline.Node) bool {
+	switch n.Family {
+	case pipeline.FamilyCapture:
+		return n.Kind == "exec" || n.Kind == "synthetic" || n.Kind == "files"
+	case pipeline.FamilyBatch:
+		return n.Kind == ""
+	}
+	return false
+}
+
+// Finished implements pipeline.Finisher: it publishes what the stage's
+// goroutine accumulated.
+func (s *stageObserver) Finished(*pipeline.Stats) {
+	for _, l := range s.locals {
+		l.publish()
+	}
 }
 
 // tierSet is the label set of a per-tier series.
@@ -134,6 +181,9 @@ func (p *plainObserver) Processed(_ *pipeline.Stats, _ int, d time.Duration) {
 
 // Dropped implements pipeline.Observer.
 func (p *plainObserver) Dropped(*pipeline.Stats, string, int) {}
+
+// Finished implements pipeline.Finisher.
+func (p *plainObserver) Finished(st *pipeline.Stats) { (*stageObserver)(p).Finished(st) }
 
 // Processed implements pipeline.Observer.
 func (s *stageObserver) Processed(_ *pipeline.Stats, _ int, d time.Duration) {
