@@ -16,11 +16,14 @@ type recordingObserver struct {
 	emitted   map[string]int
 	lastSeq   map[string]uint64
 	ordered   bool
+	// finished holds, per stage, how many frames were processed and
+	// emitted when Finished was called, and how often it was called.
+	finished map[string][3]int
 }
 
 func newRecordingObserver() *recordingObserver {
 	return &recordingObserver{processed: map[string]int{}, emitted: map[string]int{},
-		lastSeq: map[string]uint64{}, ordered: true}
+		lastSeq: map[string]uint64{}, ordered: true, finished: map[string][3]int{}}
 }
 
 func (o *recordingObserver) Processed(s *pipeline.Stats, frames int, d time.Duration) {
@@ -41,6 +44,13 @@ func (o *recordingObserver) Emitted(s *pipeline.Stats, m pipeline.Message) {
 		o.lastSeq[s.Stage] = f.Seq
 	}
 	o.emitted[s.Stage] += len(m.Frames)
+}
+
+func (o *recordingObserver) Finished(s *pipeline.Stats) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	f := o.finished[s.Stage]
+	o.finished[s.Stage] = [3]int{o.processed[s.Stage], o.emitted[s.Stage], f[2] + 1}
 }
 
 func TestEmitObserverSeesEveryEmit(t *testing.T) {
@@ -74,5 +84,11 @@ func TestEmitObserverSeesEveryEmit(t *testing.T) {
 	}
 	if !obs.ordered {
 		t.Error("emits were observed out of sequence order")
+	}
+	// Each stage finishes once, after all its measurements.
+	for stage, want := range map[string][3]int{"capture": {0, 500, 1}, "pass": {500, 500, 1}, "sink": {500, 0, 1}} {
+		if got := obs.finished[stage]; got != want {
+			t.Errorf("%s finished with (processed, emitted, calls) %v, want %v", stage, got, want)
+		}
 	}
 }
