@@ -509,3 +509,7 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// UsesWindow reports whether the rule's value depends on its window (every
+// aggregation but the current value does).
+func (r *Rule) UsesWindow() bool { return r.aggregate() != AggValue }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/streampipe/streampipe/alerting"
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/plugins"
 	"github.com/streampipe/streampipe/telemetry"
@@ -74,6 +75,10 @@ type Config struct {
 	// Telemetry is the file's telemetry block, or nil when it has none
 	// (the defaults of telemetry.Config apply then).
 	Telemetry *telemetry.Config
+	// Alerts is the rule set to evaluate: the file's alert blocks, and
+	// the default rule set when the file declares no alert block or its
+	// alerts block sets defaults = true (see docs/alerts.md).
+	Alerts alerting.Config
 
 	files    map[string]*hcl.File
 	registry *pipeline.Registry
@@ -124,6 +129,9 @@ type loader struct {
 
 	telemetry      *telemetry.Config
 	telemetryRange *hcl.Range
+
+	alerts      *alertDecls
+	alertConfig alerting.Config
 
 	// lastPhase is the last decoding phase to run; allPhases runs them
 	// all.
@@ -224,6 +232,7 @@ func (l *loader) load(cfg *Config) hcl.Diagnostics {
 		}
 	}
 	cfg.Telemetry = l.telemetry
+	cfg.Alerts = l.alertConfig
 	return diags
 }
 

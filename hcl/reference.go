@@ -138,6 +138,29 @@ const (
 		"-telemetry-listen ADDR` turns it on without the block). A port already in\n" +
 		"use stops `run` with an error that says so. Metrics are recorded either way.\n" +
 		"docs/metrics.md lists every metric and docs/logging.md every log event."
+
+	refAlert = "Declares an alert rule: what to watch (a `metric` of docs/metrics.md, or a\n" +
+		"named `signal`), how its series become one value (`aggregate`), the\n" +
+		"threshold (`above`, `below` or `outside`), how far back it looks\n" +
+		"(`window`), how long the condition must hold (`for`), a `severity`, and the\n" +
+		"hooks that are told when it fires and resolves. Rules are evaluated\n" +
+		"in-process every `interval` of the alerts block; each group of series (by\n" +
+		"default one per pipeline, stage, tier or path) is its own alert, moving\n" +
+		"inactive, pending, firing, resolved. A file that declares no alert block\n" +
+		"gets the default rule set. docs/alerts.md describes the aggregations,\n" +
+		"signals, default rules, hooks and their JSON, and the exports for\n" +
+		"Prometheus and Grafana."
+
+	refHooks = "Hooks are nested `hook \"KIND\"` blocks, any number; an alert without one\n" +
+		"logs its notifications (the `log` hook). `log` writes an `alert notification`\n" +
+		"line; `webhook` POSTs the notification JSON; `exec` runs a command with the\n" +
+		"JSON on its standard input. Each hook delivers from its own queue, so a\n" +
+		"slow or failing hook never holds up the pipelines or the evaluation."
+
+	refAlerts = "Configures alert evaluation (at most one block): the interval, whether the\n" +
+		"default rule set is included beside the file's alert blocks, and, in nested\n" +
+		"`hook \"KIND\"` blocks, the hooks of the default rules (without any, they\n" +
+		"log). A file's alert named like a default rule replaces it."
 )
 
 // familyDocs introduces each family of stage blocks.
@@ -241,7 +264,8 @@ func (m *markdownWriter) write(w *errWriter, r *pipeline.Registry) {
 	w.printf("     Regenerate with: go test ./hcl -run TestReferenceDoc -update -->\n\n")
 	w.printf("%s\n\n", refIntro)
 	w.printf("Contents: [variable](#variable), [values](#values), [functions](#functions), " +
-		"[pipeline](#pipeline), [plugin](#plugin), [telemetry](#telemetry), [stage kinds](#stage-kinds).\n\n")
+		"[pipeline](#pipeline), [plugin](#plugin), [telemetry](#telemetry), [alert](#alert), " +
+		"[alerts](#alerts), [stage kinds](#stage-kinds).\n\n")
 
 	w.printf("## variable\n\n```hcl\nvariable \"NAME\" {\n" +
 		"  default     = ...\n  type        = string\n  description = \"...\"\n}\n```\n\n")
@@ -272,6 +296,7 @@ func (m *markdownWriter) write(w *errWriter, r *pipeline.Registry) {
 	m.prose(w, refTelemetry)
 	m.attrs(w, telemetrySpec.Attrs)
 	m.blocks(w, telemetrySpec.Blocks, "###")
+	m.alerts(w)
 
 	w.printf("## stage kinds\n\n")
 	kinds := r.Kinds()
@@ -392,6 +417,7 @@ func (t *textWriter) write(w *errWriter, r *pipeline.Registry) {
 	t.para(w, refTelemetry, "    ")
 	t.attrs(w, telemetrySpec.Attrs, "    ")
 	t.blocks(w, telemetrySpec.Blocks, "    ")
+	t.alerts(w)
 
 	w.printf("STAGE KINDS\n\n")
 	kinds := r.Kinds()

@@ -21,15 +21,17 @@ const (
 	phaseVariables = iota // variable blocks; then the evaluation context
 	phasePlugins          // plugin blocks, which register stage kinds
 	phasePipelines        // pipeline blocks, which may refer to variables
+	phaseAlerts           // alert blocks and the alerts block
 )
 
-var rootPhases = []int{phaseVariables, phasePlugins, phasePipelines}
+var rootPhases = []int{phaseVariables, phasePlugins, phasePipelines, phaseAlerts}
 
 // phaseDone runs after all blocks of a phase are decoded.
 var phaseDone = map[int]func(l *loader) hcl.Diagnostics{
 	phaseVariables: (*loader).resolveVariables,
 	phasePlugins:   func(*loader) hcl.Diagnostics { return nil },
 	phasePipelines: func(*loader) hcl.Diagnostics { return nil },
+	phaseAlerts:    (*loader).finishAlerts,
 }
 
 // rootBlocks is the root schema of the language. The telemetry and alert
@@ -54,6 +56,16 @@ var rootBlocks = []rootBlock{
 		header: hcl.BlockHeaderSchema{Type: "telemetry"},
 		phase:  phasePipelines,
 		decode: (*loader).decodeTelemetry,
+	},
+	{
+		header: hcl.BlockHeaderSchema{Type: "alert", LabelNames: []string{"name"}},
+		phase:  phaseAlerts,
+		decode: (*loader).decodeAlert,
+	},
+	{
+		header: hcl.BlockHeaderSchema{Type: "alerts"},
+		phase:  phaseAlerts,
+		decode: (*loader).decodeAlerts,
 	},
 }
 
