@@ -471,3 +471,57 @@ func TestHealthStatusAndBottleneck(t *testing.T) {
 		t.Errorf("promtool check metrics: %v\n%s", err, msg)
 	}
 }
+
+// TestQualityChangeIsCounted switches a real client from high to low and
+// checks the clients per tier and the quality change in a scrape.
+func TestQualityChangeIsCounted(t *testing.T) {
+	l := loadWithTelemetry(t, strings.Replace(liveConfig, "frames = 90", "frames = 0", 1))
+	sink := l.sinkOf(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	runCtx, stop := context.WithCancel(ctx)
+	runErr := make(chan error, 1)
+	go func() { runErr <- l.p.Run(runCtx) }()
+	defer func() {
+		stop()
+		if err := <-runErr; err != nil {
+			t.Error(err)
+		}
+	}()
+	poll(t, "the sink to listen", 10*time.Second, func() bool { return sink.URL() != "" })
+
+	c, err := wire.Dial(ctx, sink.URL(), "high")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if _, err := c.NextBatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RequestQuality("low"); err != nil {
+		t.Fatal(err)
+	}
+	// Read until the client is on low (the reply comes before any batch
+	// of the new tier).
+	for c.Quality() != "low" {
+		if _, err := c.NextBatch(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var mfs map[string]*dto.MetricFamily
+	poll(t, "the change in a scrape", 10*time.Second, func() bool {
+		mfs, _ = scrape(t, l.url)
+		v, _ := sample(mfs, "streampipe_websocket_quality_changes_total",
+			map[string]string{"from": "high", "to": "low", "reason": "requested"})
+		return v == 1
+	})
+	for tier, want := range map[string]float64{"high": 0, "low": 1} {
+		if v, ok := sample(mfs, "streampipe_websocket_clients", map[string]string{"tier": tier}); !ok || v != want {
+			t.Errorf("clients on %s = %v (%v), want %v", tier, v, ok, want)
+		}
+	}
+	if v, _ := sample(mfs, "streampipe_websocket_connections_active", nil); v != 1 {
+		t.Errorf("active connections %v, want 1", v)
+	}
+}
