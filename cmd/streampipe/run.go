@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v3"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/streampipe/streampipe/alerting"
 	"github.com/streampipe/streampipe/hcl"
 	"github.com/streampipe/streampipe/plugins"
 	"github.com/streampipe/streampipe/telemetry"
@@ -22,6 +23,10 @@ func varFlags() []cli.Flag {
 		&cli.StringSliceFlag{Name: "var-file", Usage: "read variables from an HCL file (repeatable)"},
 	}
 }
+
+// alertStopTimeout bounds how long alert hooks may go on delivering once
+// the pipelines have stopped.
+const alertStopTimeout = 5 * time.Second
 
 func (a *app) runCommand() *cli.Command {
 	return &cli.Command{
@@ -91,6 +96,23 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 	if err := tel.Start(ctx, tcfg); err != nil {
 		return &exitError{code: exitFailure, msg: err.Error()}
 	}
+
+	// The alert engine reads the metrics telemetry collects; /status
+	// shows its states. At exit its hooks get a short bound to deliver
+	// what they hold (a resolution, a notification in flight).
+	alerts, err := alerting.New(tel, cfg.Alerts, alerting.Options{Logger: a.logger, Meter: tel.Meter()})
+	if err != nil {
+		return &exitError{code: exitFailure, msg: err.Error()}
+	}
+	tel.SetAlerts(alerts)
+	alerts.Start(ctx)
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), alertStopTimeout)
+		defer cancel()
+		if err := alerts.Stop(sctx); err != nil {
+			a.logger.Warn("alert hooks did not finish", "error", err)
+		}
+	}()
 
 	ctx, stop := a.handleSignals(ctx)
 	defer stop()
