@@ -3,6 +3,7 @@ package telemetry_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/streampipe/streampipe/telemetry"
@@ -98,5 +101,67 @@ func TestOTLPHTTPPush(t *testing.T) {
 			t.Errorf("Authorization header %q, want the configured one", h)
 			break
 		}
+	}
+}
+
+// grpcReceiver is a loopback OTLP metrics receiver over gRPC.
+type grpcReceiver struct {
+	colmetrics.UnimplementedMetricsServiceServer
+	mu     sync.Mutex
+	pushes int
+	names  map[string]bool
+	auth   []string
+}
+
+func (g *grpcReceiver) Export(ctx context.Context, req *colmetrics.ExportMetricsServiceRequest) (*colmetrics.ExportMetricsServiceResponse, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.pushes++
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		g.auth = append(g.auth, md.Get("authorization")...)
+	}
+	for _, rm := range req.GetResourceMetrics() {
+		for _, sm := range rm.GetScopeMetrics() {
+			for _, m := range sm.GetMetrics() {
+				g.names[m.GetName()] = true
+			}
+		}
+	}
+	return &colmetrics.ExportMetricsServiceResponse{}, nil
+}
+
+// TestOTLPGRPCPush is TestOTLPHTTPPush over gRPC, the default protocol.
+func TestOTLPGRPCPush(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv := &grpcReceiver{names: map[string]bool{}}
+	srv := grpc.NewServer()
+	colmetrics.RegisterMetricsServiceServer(srv, recv)
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Stop()
+
+	tel := newTelemetry(t, telemetry.Options{})
+	p, _ := testPipeline(t, 30)
+	tel.Attach(p)
+	err = tel.Start(context.Background(), telemetry.Config{Listen: telemetry.ListenOff,
+		OTLP: &telemetry.OTLPConfig{Endpoint: ln.Addr().String(), Interval: 100 * time.Millisecond,
+			Headers: map[string]string{"authorization": "Bearer g"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	poll(t, "two OTLP pushes over gRPC", 30*time.Second, func() bool {
+		recv.mu.Lock()
+		defer recv.mu.Unlock()
+		return recv.pushes >= 2 && recv.names[telemetry.StageFramesIn]
+	})
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	if len(recv.auth) == 0 || recv.auth[0] != "Bearer g" {
+		t.Errorf("authorization metadata %v, want the configured header", recv.auth)
 	}
 }
