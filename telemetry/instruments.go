@@ -373,7 +373,7 @@ var table = []Instrument{
 		Labels: []string{"alert", "hook", "result"}, Source: "alert engine"},
 
 	// Redis, reserved for the state issue.
-	// TODO: record streampipe.redis.latency once the state issue adds Redis; declared now so rules and dashboards can name it.
+	// TODO: record streampipe.redis.latency once the state issue adds Redis.
 	{Name: RedisLatency, Kind: Histogram, Number: Float64, Unit: "s",
 		Description: "Round trip of Redis commands. Declared now so rules and dashboards can name it; " +
 			"recorded once Redis state exists.",
