@@ -513,3 +513,11 @@ func editDistance(a, b string) int {
 // UsesWindow reports whether the rule's value depends on its window (every
 // aggregation but the current value does).
 func (r *Rule) UsesWindow() bool { return r.aggregate() != AggValue }
+
+// EffectiveAggregate returns the rule's aggregation, its default filled
+// in: AggValue for a metric, the signal's own for a signal.
+func (r *Rule) EffectiveAggregate() string { return r.aggregate() }
+
+// PromDuration renders d as a Prometheus duration in one unit ("5m",
+// "90s", "150ms").
+func PromDuration(d time.Duration) string { return promRange(d) }

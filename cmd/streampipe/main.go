@@ -5,6 +5,7 @@
 //	streampipe validate [-json] FILE...
 //	streampipe fmt [-check] FILE...
 //	streampipe stages [-format text|markdown] [FILE]
+//	streampipe export grafana|prometheus-rules [-o PATH] FILE
 //	streampipe version
 package main
 
@@ -87,6 +88,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, environ 
 			a.fmtCommand(),
 			a.stagesCommand(),
 			a.benchCommand(),
+			a.exportCommand(),
 			versionCommand(stdout),
 		},
 		OnUsageError: func(ctx context.Context, cmd *cli.Command, err error, isSubcommand bool) error {
