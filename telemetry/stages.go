@@ -129,14 +129,18 @@ func (s *stageObserver) local(h *atomicHistogram, single bool) recorder {
 	return l
 }
 
-// singleEmitter reports whether the stage is a built-in capture or the
-// batcher, which emit from their Run goroutine only. Other stages may
-// emit from goroutines of their own, so their emits are recorded with
-// atomic adds.
+// singleEmitter reports whether the stage's emits are serialized, so that
+// measurements of them may accumulate in plain fields. A source's are: its
+// sequence numbers must strictly increase in emit order, and the runtime
+// closes its output when Run returns, so whatever goroutine emits does so
+// in turn, ordered by the source's own synchronization, before Run
+// returns and Finished runs. The built-in batcher emits from its Run
+// goroutine. Other stages may emit concurrently; their emits (none are
+// measured today) would be recorded with atomic adds.
 func singleEmitter(n *pipeline.Node) bool {
 	switch n.Family {
 	case pipeline.FamilyCapture:
-		return n.Kind == "exec" || n.Kind == "synthetic" || n.Kind == "files"
+		return true
 	case pipeline.FamilyBatch:
 		return n.Kind == ""
 	}
