@@ -3,10 +3,13 @@ package alerting_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,17 +233,18 @@ pipeline "slow" {
 	})
 }
 
-func TestDelayStagePushesLatencyOverTheThreshold(t *testing.T) {
+func TestDelayStagePushesLatencyOverTheThresholds(t *testing.T) {
 	rcv := newReceiver(t)
-	// Every frame is held 150 ms by the delay stage; the capture (5 fps)
+	// Every frame is held 250 ms by the delay stage; the capture (3 fps)
 	// is slower than that, so nothing queues and latency stays near
-	// 150 ms. After 15 frames the capture ends and, with no new frames
-	// in the window, the alert resolves.
+	// 250 ms: over both default latency thresholds. After 9 frames the
+	// capture ends and, with no new frames in the window, the alerts
+	// resolve.
 	r := run(t, `
 alerts {
   interval = "100ms"
 }
-alert "latency_p95" {
+alert "frame_latency_p95" {
   metric    = "streampipe.websocket.frame.latency"
   aggregate = "p95"
   above     = "100ms"
@@ -250,20 +254,30 @@ alert "latency_p95" {
     url = "HOOK_URL"
   }
 }
+alert "frame_latency_p99" {
+  metric    = "streampipe.websocket.frame.latency"
+  aggregate = "p99"
+  above     = "200ms"
+  window    = "1s"
+  severity  = "critical"
+  hook "webhook" {
+    url = "HOOK_URL"
+  }
+}
 pipeline "delayed" {
   drain_timeout = "10s"
   capture "synthetic" {
-    fps    = 5
+    fps    = 3
     width  = 32
     height = 24
-    frames = 15
+    frames = 9
   }
   stage "delay" "slow" {
-    delay = "150ms"
+    delay = "250ms"
   }
   quality {
     tier "high" {
-      fps = 5
+      fps = 3
     }
   }
   sink "websocket" {
@@ -289,14 +303,125 @@ pipeline "delayed" {
 		}
 	}()
 
-	fired, _ := firedAndResolved(t, rcv, "latency_p95")
-	if fired.Severity != "critical" || fired.Value <= 0.1 || fired.Threshold != 0.1 || fired.Unit != "s" ||
-		fired.Labels["tier"] != "high" || fired.Labels["stage"] != "websocket" || fired.Labels["pipeline"] != "delayed" {
-		t.Errorf("firing payload: %+v", fired)
+	for _, tc := range []struct {
+		alert     string
+		threshold float64
+	}{{"frame_latency_p95", 0.1}, {"frame_latency_p99", 0.2}} {
+		fired, _ := firedAndResolved(t, rcv, tc.alert)
+		if fired.Severity != "critical" || fired.Value <= tc.threshold || fired.Threshold != tc.threshold ||
+			fired.Unit != "s" || fired.Labels["tier"] != "high" || fired.Labels["stage"] != "websocket" ||
+			fired.Labels["pipeline"] != "delayed" {
+			t.Errorf("firing payload: %+v", fired)
+		}
+		wantSequence(t, r.transitions(tc.alert), []string{"inactive>firing", "firing>resolved"})
 	}
-	wantSequence(t, r.transitions("latency_p95"), []string{"inactive>firing", "firing>resolved"})
 	c.Close()
 	got.Wait()
+}
+
+func TestOversizedBatchesTripTheBatchRule(t *testing.T) {
+	rcv := newReceiver(t)
+	// A batcher allowed 8 frames per message, with a window long enough
+	// to gather more than 5 at 30 fps.
+	r := run(t, `
+alerts {
+  interval = "100ms"
+}
+alert "batch_size" {
+  metric    = "streampipe.batch.size"
+  aggregate = "max"
+  outside   = [1, 5]
+  window    = "1s"
+  hook "webhook" {
+    url = "HOOK_URL"
+  }
+}
+pipeline "batched" {
+  capture "synthetic" {
+    fps    = 30
+    width  = 32
+    height = 24
+    frames = 45
+  }
+  quality {
+    tier "high" {
+      fps = 30
+    }
+  }
+  batch {
+    window   = "300ms"
+    max_size = 8
+  }
+  sink "discard" {}
+}
+`, rcv.srv.URL)
+	fired, _ := firedAndResolved(t, rcv, "batch_size")
+	if fired.Value <= 5 || fired.Threshold != 5 || fired.Comparison != "outside" ||
+		len(fired.Bounds) != 2 || fired.Bounds[0] != 1 || fired.Bounds[1] != 5 || fired.Labels["tier"] != "high" {
+		t.Errorf("firing payload: %+v", fired)
+	}
+	wantSequence(t, r.transitions("batch_size"), []string{"inactive>firing", "firing>resolved"})
+}
+
+// TestHangingWebhookDoesNotHoldThePipeline: a webhook that never answers
+// neither slows the pipeline nor keeps it from ending.
+func TestHangingWebhookDoesNotHoldThePipeline(t *testing.T) {
+	release := make(chan struct{})
+	var hung atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		hung.Add(1)
+		select {
+		case <-release:
+		case <-req.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	r := run(t, `
+alerts {
+  interval = "100ms"
+}
+alert "always" {
+  metric   = "system.memory.utilization"
+  labels   = { system_memory_state = "used" }
+  above    = "0%"
+  severity = "info"
+  hook "webhook" {
+    url     = "HOOK_URL"
+    timeout = "1h"
+  }
+}
+pipeline "p" {
+  capture "synthetic" {
+    fps    = 30
+    width  = 32
+    height = 24
+    frames = 30
+  }
+  quality {
+    tier "high" {
+      fps = 30
+    }
+  }
+  sink "discard" {}
+}
+`, srv.URL)
+	waitFor(t, "the hook to hang", func() bool { return hung.Load() == 1 })
+	select {
+	case err := <-r.done:
+		r.done <- err // for the cleanup
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the pipeline did not end while a hook hung")
+	}
+	if s := r.p.Stats()[len(r.p.Nodes())-1]; s.FramesIn != 30 {
+		t.Errorf("the sink got %d frames, want all 30", s.FramesIn)
+	}
+	if hung.Load() != 1 {
+		t.Errorf("%d requests, want the one still hanging", hung.Load())
+	}
 }
 
 func TestAbruptDisconnectsTripTheDropRatio(t *testing.T) {

@@ -364,6 +364,13 @@ func TestEveryExportedMetricIsInARealScrape(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("named by the exports but not in the scrape: %v", missing)
 	}
+
+	// The Redis rule is declared but has no data: it stays inactive.
+	for _, st := range engine.AlertStates() {
+		if st.Name == "redis_latency" && (st.State != "inactive" || st.Labels != nil) {
+			t.Errorf("redis_latency: %+v, want inactive without data", st)
+		}
+	}
 }
 
 // ruleExprs returns the expr lines of a rule file.
