@@ -473,6 +473,16 @@ pipeline "live" {
 			t.Fatal(err)
 		}
 	}
+	// The other two keep reading, so that none is dropped as slow.
+	for _, c := range clients[2:] {
+		go func() {
+			for {
+				if _, err := c.NextBatch(context.Background()); err != nil {
+					return
+				}
+			}
+		}()
+	}
 
 	fired, resolved := firedAndResolved(t, rcv, "drops")
 	// 1 or 2 drops (the evaluation may fall between them) of the 4
