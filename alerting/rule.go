@@ -400,8 +400,8 @@ func lookupMetric(field, name string) (telemetry.Instrument, error) {
 	if s := closest(name, names); s != "" {
 		hint = fmt.Sprintf("; did you mean %q?", s)
 	}
-	return telemetry.Instrument{}, fieldErr(field, "%q is not a streampipe metric (docs/metrics.md lists them)%s",
-		name, hint)
+	return telemetry.Instrument{}, fieldErr(field,
+		"%q is not a streampipe metric (docs/metrics.md lists them)%s", name, hint)
 }
 
 // labelKey returns the instrument's label key named key, in its

@@ -101,6 +101,10 @@ func (b *builder) rate(otel, sel, by string) string {
 	return fmt.Sprintf("sum by (%s) (rate(%s%s%s))", by, b.name(otel), sel, rateWindow)
 }
 
+func (b *builder) increase(otel, sel, by string) string {
+	return fmt.Sprintf("sum by (%s) (increase(%s%s%s))", by, b.name(otel), sel, rateWindow)
+}
+
 func (b *builder) quantile(q float64, otel, sel, by string) string {
 	return fmt.Sprintf("histogram_quantile(%s, sum by (%s, le) (rate(%s_bucket%s%s)))",
 		strconv.FormatFloat(q, 'g', -1, 64), by, b.name(otel), sel, rateWindow)
@@ -125,10 +129,12 @@ func (b *builder) stagePanels(f pipeline.Family, nodes []*pipeline.Node) {
 	sel := selector(nodes)
 	var tput []target
 	if f != pipeline.FamilyCapture {
-		tput = append(tput, target{Expr: b.rate(telemetry.StageFramesIn, sel, stageBy), LegendFormat: stageLegend + " in"})
+		tput = append(tput, target{Expr: b.rate(telemetry.StageFramesIn, sel, stageBy),
+			LegendFormat: stageLegend + " in"})
 	}
 	if f != pipeline.FamilySink {
-		tput = append(tput, target{Expr: b.rate(telemetry.StageFramesOut, sel, stageBy), LegendFormat: stageLegend + " out"})
+		tput = append(tput, target{Expr: b.rate(telemetry.StageFramesOut, sel, stageBy),
+			LegendFormat: stageLegend + " out"})
 	}
 	b.add(&panel{Title: "Throughput (frames/s)", Targets: tput,
 		Description: "Frames reaching and leaving each stage per second."}, "short")
@@ -143,15 +149,17 @@ func (b *builder) stagePanels(f pipeline.Family, nodes []*pipeline.Node) {
 		Description: "Frames discarded per second, by reason. Frames a quality stage leaves out on " +
 			"purpose (decimation) are skipped, not dropped."}, "short")
 
-	b.add(&panel{Title: "Queue length (messages)", thresholds: b.ruleThresholds(telemetry.StageQueueLength, false),
-		Targets: []target{{Expr: fmt.Sprintf("sum by (%s) (%s%s)", stageBy, b.name(telemetry.StageQueueLength), sel),
-			LegendFormat: stageLegend}},
+	queue := fmt.Sprintf("sum by (%s) (%s%s)", stageBy, b.name(telemetry.StageQueueLength), sel)
+	b.add(&panel{Title: "Queue length (messages)",
+		thresholds:  b.ruleThresholds(telemetry.StageQueueLength, false),
+		Targets:     []target{{Expr: queue, LegendFormat: stageLegend}},
 		Description: "Messages waiting in each stage's input (a buffer's own queue for buffers)."}, "short")
 
 	use := fmt.Sprintf("sum by (%s) (%s%s) / (sum by (%s) (%s%s) > 0)", stageBy,
 		b.name(telemetry.StageQueueLength), sel, stageBy, b.name(telemetry.StageQueueCapacity), sel)
 	blocked := b.rate(telemetry.StageBlockedTime, sel, stageBy)
-	b.add(&panel{Title: "Buffer use and time blocked", thresholds: b.signalThresholds(alerting.SignalBufferUtilization),
+	b.add(&panel{Title: "Buffer use and time blocked",
+		thresholds: b.signalThresholds(alerting.SignalBufferUtilization),
 		Targets: []target{
 			{Expr: use, LegendFormat: stageLegend + " queue use"},
 			{Expr: blocked, LegendFormat: stageLegend + " blocked sending"},
@@ -189,8 +197,8 @@ func (b *builder) capturePanels(nodes []*pipeline.Node) {
 	}
 	if len(execs) > 0 {
 		b.add(&panel{Title: "Capture restarts",
-			Targets: []target{{Expr: fmt.Sprintf("sum by (%s) (increase(%s%s%s))", stageBy,
-				b.name(telemetry.CaptureRestarts), selector(execs), rateWindow), LegendFormat: stageLegend}},
+			Targets: []target{{Expr: b.increase(telemetry.CaptureRestarts, selector(execs), stageBy),
+				LegendFormat: stageLegend}},
 			Description: "Times a capture command ended and was restarted."}, "short")
 	}
 }
@@ -199,8 +207,10 @@ func (b *builder) batchPanels(nodes []*pipeline.Node) {
 	sel := selector(nodes)
 	by, legend := stageBy+", tier", stageLegend+" {{tier}}"
 	targets := b.quantileTargets(telemetry.BatchSize, sel, by, legend)
-	targets = append(targets, target{Expr: b.quantile(1, telemetry.BatchSize, sel, by), LegendFormat: legend + " max"})
-	b.add(&panel{Title: "Batch size (frames)", Targets: targets, thresholds: b.ruleThresholds(telemetry.BatchSize, true),
+	targets = append(targets, target{Expr: b.quantile(1, telemetry.BatchSize, sel, by),
+		LegendFormat: legend + " max"})
+	b.add(&panel{Title: "Batch size (frames)", Targets: targets,
+		thresholds:  b.ruleThresholds(telemetry.BatchSize, true),
 		Description: "Frames per batch, per tier; max is the largest bucket used."}, "short")
 
 	var windowed []*pipeline.Node
@@ -232,11 +242,10 @@ func (b *builder) pluginPanels(nodes []*pipeline.Node) {
 	sel := selector(plugins)
 	b.add(&panel{Title: "Plugin processes",
 		Targets: []target{
-			{Expr: fmt.Sprintf("sum by (%s) (%s%s)", stageBy, b.name(telemetry.PluginUp), sel), LegendFormat: stageLegend + " up"},
-			{Expr: fmt.Sprintf("sum by (%s) (increase(%s%s%s))", stageBy, b.name(telemetry.PluginRestarts), sel, rateWindow),
-				LegendFormat: stageLegend + " restarts"},
-			{Expr: fmt.Sprintf("sum by (%s) (increase(%s%s%s))", stageBy, b.name(telemetry.PluginFailures), sel, rateWindow),
-				LegendFormat: stageLegend + " failures"},
+			{Expr: fmt.Sprintf("sum by (%s) (%s%s)", stageBy, b.name(telemetry.PluginUp), sel),
+				LegendFormat: stageLegend + " up"},
+			{Expr: b.increase(telemetry.PluginRestarts, sel, stageBy), LegendFormat: stageLegend + " restarts"},
+			{Expr: b.increase(telemetry.PluginFailures, sel, stageBy), LegendFormat: stageLegend + " failures"},
 		},
 		Description: "Whether each plugin answers, and its restarts and failures."}, "short")
 	b.add(&panel{Title: "Plugin round trip",
@@ -257,8 +266,10 @@ func (b *builder) websocketPanels(nodes []*pipeline.Node) {
 	b.add(&panel{Title: "Connections (per second)",
 		Targets: []target{
 			{Expr: b.rate(telemetry.WSConnectionsOpened, sel, stageBy), LegendFormat: stageLegend + " opened"},
-			{Expr: b.rate(telemetry.WSConnectionsClosed, sel, stageBy+", reason"), LegendFormat: stageLegend + " closed {{reason}}"},
-			{Expr: b.rate(telemetry.WSQualityChanges, sel, stageBy+", from, to"), LegendFormat: stageLegend + " tier {{from}} to {{to}}"},
+			{Expr: b.rate(telemetry.WSConnectionsClosed, sel, stageBy+", reason"),
+				LegendFormat: stageLegend + " closed {{reason}}"},
+			{Expr: b.rate(telemetry.WSQualityChanges, sel, stageBy+", from, to"),
+				LegendFormat: stageLegend + " tier {{from}} to {{to}}"},
 		},
 		Description: "Connections opened and closed (by reason), and tier changes."}, "short")
 
@@ -270,8 +281,9 @@ func (b *builder) websocketPanels(nodes []*pipeline.Node) {
 			break
 		}
 	}
-	b.add(&panel{Title: "Connection drop ratio", thresholds: b.signalThresholds(alerting.SignalConnectionDropRatio),
-		Targets: []target{{Expr: drop.ValuePromQL(), LegendFormat: stageLegend}},
+	b.add(&panel{Title: "Connection drop ratio",
+		thresholds: b.signalThresholds(alerting.SignalConnectionDropRatio),
+		Targets:    []target{{Expr: drop.ValuePromQL(), LegendFormat: stageLegend}},
 		Description: "Connections dropped (slow client, write or ping timeout, lost, or closed without a " +
 			"handshake) over the connections of the window (" + alerting.PromDuration(drop.Window) + ")."},
 		"percentunit")
@@ -327,7 +339,8 @@ func (b *builder) resourcePanels() {
 		Targets: []target{{Expr: fmt.Sprintf("sum by (network_io_direction) (rate(%s%s))",
 			b.name(telemetry.SystemNetworkIO), rateWindow), LegendFormat: "{{network_io_direction}}"}},
 		Description: "Bytes the machine's network interfaces move per second."}, "Bps")
-	if b.d.Disks || len(b.nodes(func(n *pipeline.Node) bool { _, ok := n.Stage.(telemetry.DiskWriter); return ok })) > 0 {
+	writers := b.nodes(func(n *pipeline.Node) bool { _, ok := n.Stage.(telemetry.DiskWriter); return ok })
+	if b.d.Disks || len(writers) > 0 {
 		b.add(&panel{Title: "Disk use", thresholds: b.ruleThresholds(telemetry.StreampipeDiskUtilization, false),
 			Targets:     []target{{Expr: b.name(telemetry.StreampipeDiskUtilization), LegendFormat: "{{path}}"}},
 			Description: "Share of each file system streampipe writes to that is used."}, "percentunit")
@@ -383,7 +396,8 @@ func (b *builder) ruleThresholds(otel string, quantiles bool) []threshold {
 		}
 		agg := r.EffectiveAggregate()
 		isQuantile := strings.HasPrefix(agg, "p") || agg == alerting.AggMax
-		isValue := agg == alerting.AggValue || agg == alerting.AggMax || agg == alerting.AggMin || agg == alerting.AggAvg
+		isValue := agg == alerting.AggValue || agg == alerting.AggMax || agg == alerting.AggMin ||
+			agg == alerting.AggAvg
 		if quantiles && isQuantile || !quantiles && isValue {
 			out = append(out, ruleLines(r)...)
 		}
