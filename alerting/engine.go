@@ -365,6 +365,8 @@ func (e *Engine) step(rs *ruleState, in *instance, holds bool, now time.Time) {
 	}
 	e.log.Log(context.Background(), level, EventStateChanged, attrs...)
 
+	// TODO: repeat the firing notification of a long-lasting alert (as
+	// Alertmanager's repeat_interval does); hooks now hear of it once.
 	if in.state != StateFiring && in.state != StateResolved {
 		return
 	}
