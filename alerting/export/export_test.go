@@ -340,6 +340,11 @@ func TestEveryExportedMetricIsInARealScrape(t *testing.T) {
 			want[m] = true
 		}
 	}
+	// The engine's own metrics, whatever the exports name.
+	for _, m := range []string{telemetry.AlertTransitions, telemetry.AlertNotifications} {
+		name, _ := telemetry.PrometheusName(m)
+		want[name] = true
+	}
 	if len(want) < 30 {
 		t.Fatalf("only %d metrics named: %v", len(want), want)
 	}
@@ -363,6 +368,19 @@ func TestEveryExportedMetricIsInARealScrape(t *testing.T) {
 	sort.Strings(missing)
 	if len(missing) > 0 {
 		t.Errorf("named by the exports but not in the scrape: %v", missing)
+	}
+
+	// The engine's metrics carry the labels the table declares.
+	labels := scrapeLabels(t, "http://"+tel.Addr()+tcfg.WithDefaults().Path)
+	for _, m := range []string{telemetry.AlertTransitions, telemetry.AlertNotifications} {
+		in, _ := telemetry.Lookup(m)
+		got := labels[in.PrometheusName()]
+		want := in.PrometheusLabels()
+		sort.Strings(got)
+		sort.Strings(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s labels %v, want %v", in.PrometheusName(), got, want)
+		}
 	}
 
 	// The Redis rule is declared but has no data: it stays inactive.
@@ -430,6 +448,33 @@ func scrape(t *testing.T, url string) map[string]bool {
 	for name, mf := range mfs {
 		if len(mf.GetMetric()) > 0 {
 			out[name] = true
+		}
+	}
+	return out
+}
+
+// scrapeLabels returns the label names of the first series of each
+// metric family.
+func scrapeLabels(t *testing.T, url string) map[string][]string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	mfs, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for name, mf := range mfs {
+		if len(mf.GetMetric()) == 0 {
+			continue
+		}
+		out[name] = []string{}
+		for _, lp := range mf.GetMetric()[0].GetLabel() {
+			out[name] = append(out[name], lp.GetName())
 		}
 	}
 	return out
