@@ -28,6 +28,10 @@ var telemetrySpec = pipeline.Spec{
 		{Name: "queue_warn", Type: pipeline.TypeInt, Default: 10, Range: "[1,]",
 			Doc: "Queue length, in messages, past which a stage's queue is logged as a warning " +
 				"(at most once per log_interval while it stays above)."},
+		{Name: "profiling", Type: pipeline.TypeBool, Default: false,
+			Doc: "Serves Go's profiler at /debug/pprof/ on the telemetry listener, for finding where " +
+				"CPU and memory go. Off by default: profiles reveal internals, so turn it on only on a " +
+				"listener that untrusted clients cannot reach."},
 		{Name: "disks", Type: pipeline.TypeStringList,
 			Doc: "More paths whose file systems' use is reported, besides the paths file sinks " +
 				"write to. Relative paths resolve against the configuration file's directory."},
@@ -76,6 +80,7 @@ func (l *loader) decodeTelemetry(b *hcl.Block) hcl.Diagnostics {
 		Interval:    cfg.Duration("interval"),
 		LogInterval: cfg.Duration("log_interval"),
 		QueueWarn:   cfg.Int("queue_warn"),
+		Profiling:   cfg.Bool("profiling"),
 	}
 	for _, p := range cfg.Strings("disks") {
 		if !filepath.IsAbs(p) {

@@ -42,6 +42,8 @@ type Config struct {
 	// queue is logged as a warning; 0 means 10, the default alert
 	// threshold of the rule set.
 	QueueWarn int
+	// Profiling serves Go's profiler (net/http/pprof) at /debug/pprof/.
+	Profiling bool
 	// Disks are more paths whose file systems' use is reported, besides
 	// those of stages implementing DiskWriter.
 	Disks []string

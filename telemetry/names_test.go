@@ -167,7 +167,9 @@ func scrapeAll(t *testing.T) (map[string]*dto.MetricFamily, *telemetry.Telemetry
 	ws.Opened(0)
 	ws.Queued(0, 3)
 	f := pipeline.NewFrame(1, time.Now().Add(-40*time.Millisecond), pipeline.ContentTypeJPEG, nil)
-	ws.Sent(0, []*pipeline.Frame{f}, 1234, time.Now())
+	var tally telemetry.SendTally
+	ws.Sent(&tally, 0, []*pipeline.Frame{f}, 1234, time.Now())
+	ws.Flush(&tally)
 	ws.TierChanged(0, 1, "requested")
 	ws.Opened(1)
 	ws.Closed(1, "client_closed", 1000, 3*time.Second)
@@ -327,5 +329,68 @@ func TestScrapedValuesMatchTheRun(t *testing.T) {
 		if !names[n] {
 			t.Errorf("Collect has no %s", n)
 		}
+	}
+}
+
+// TestSendTallyFlushes checks that tallied sends reach the counters in
+// bulk and exactly: at 32 messages, on a tier change and on Flush.
+func TestSendTallyFlushes(t *testing.T) {
+	tel, err := telemetry.New(telemetry.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := pipeline.Env{Pipeline: "p", Stage: "ws", Meter: tel.Meter()}
+	ws := telemetry.NewWebSocket(env, []string{"high", "low"})
+	f := pipeline.NewFrame(1, time.Now(), pipeline.ContentTypeJPEG, nil)
+	frames := []*pipeline.Frame{f, f}
+	now := time.Now()
+
+	sent := func(tier string) float64 {
+		t.Helper()
+		families, err := tel.Gatherer().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, _ := telemetry.Lookup(telemetry.WSMessagesSent)
+		name := inst.PrometheusName()
+		for _, mf := range families {
+			if mf.GetName() != name {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if l.GetName() == telemetry.LabelTier && l.GetValue() == tier {
+						return m.GetCounter().GetValue()
+					}
+				}
+			}
+		}
+		return 0
+	}
+
+	var tally telemetry.SendTally
+	for range 31 {
+		ws.Sent(&tally, 0, frames, 100, now)
+	}
+	if got := sent("high"); got != 0 {
+		t.Fatalf("after 31 messages the counter shows %v, want them still tallied", got)
+	}
+	ws.Sent(&tally, 0, frames, 100, now)
+	if got := sent("high"); got != 32 {
+		t.Fatalf("after 32 messages the counter shows %v, want 32", got)
+	}
+	ws.Sent(&tally, 0, frames, 100, now)
+	ws.Sent(&tally, 1, frames, 100, now) // the tier change flushes "high"
+	if got := sent("high"); got != 33 {
+		t.Fatalf("after a tier change high shows %v, want 33", got)
+	}
+	ws.Sent(&tally, 1, frames, 100, now.Add(2*time.Second)) // old enough: flushed
+	if got := sent("low"); got != 2 {
+		t.Fatalf("low shows %v, want 2", got)
+	}
+	ws.Sent(&tally, 1, frames, 100, now.Add(2*time.Second))
+	ws.Flush(&tally)
+	if got := sent("low"); got != 3 {
+		t.Fatalf("after Flush low shows %v, want 3", got)
 	}
 }

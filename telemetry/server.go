@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"syscall"
 	"time"
 
@@ -41,7 +42,7 @@ func startServer(ctx context.Context, t *Telemetry, cfg Config) (*server, error)
 	}
 	s := &server{ln: ln, done: make(chan struct{})}
 	s.srv = &http.Server{
-		Handler:           t.Handler(cfg.Path),
+		Handler:           t.handler(cfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(t.log.Handler(), slog.LevelDebug),
 	}
@@ -78,6 +79,22 @@ func (t *Telemetry) Handler(metricsPath string) http.Handler {
 	})
 	mux.HandleFunc("GET "+readyzPath, t.serveReadyz)
 	mux.Handle("GET "+statusPath, t.StatusHandler())
+	return mux
+}
+
+// handler is Handler plus, when cfg asks for it, the profiler.
+func (t *Telemetry) handler(cfg Config) http.Handler {
+	h := t.Handler(cfg.Path)
+	if !cfg.Profiling {
+		return h
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", h)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
 }
 

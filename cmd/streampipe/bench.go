@@ -45,6 +45,8 @@ func (a *app) benchCommand() *cli.Command {
 				&cli.IntFlag{Name: "max-batch", Value: 5, Usage: "the batch stage's max_size"},
 				&cli.IntFlag{Name: "send-queue", Value: 16, Usage: "the sink's per-client send_queue"},
 				&cli.BoolFlag{Name: "json", Usage: "print results as JSON"},
+				&cli.StringFlag{Name: "url", Usage: "measure a server that is already running at this ws:// URL instead of starting one (frame-size, fps and batch flags then only describe it)"},
+				&cli.IntFlag{Name: "server-pid", Usage: "with -url: the server's process id, to measure its CPU and memory"},
 			},
 			Action: a.benchFanout,
 		}},
@@ -110,6 +112,9 @@ func (a *app) benchFanout(ctx context.Context, cmd *cli.Command) error {
 // fanoutOnce starts a server process, runs the clients against it and
 // stops it.
 func (a *app) fanoutOnce(ctx context.Context, cmd *cli.Command, run fanoutRun, mix loadtest.Mix) (*loadtest.Result, error) {
+	if url := cmd.String("url"); url != "" {
+		return a.fanoutClients(ctx, cmd, run, mix, url, int(cmd.Int("server-pid")))
+	}
 	dir, err := os.MkdirTemp("", "streampipe-bench-")
 	if err != nil {
 		return nil, err
@@ -157,16 +162,22 @@ func (a *app) fanoutOnce(ctx context.Context, cmd *cli.Command, run fanoutRun, m
 		return nil, fmt.Errorf("server did not start listening on %s: %w", addr, err)
 	}
 
+	return a.fanoutClients(ctx, cmd, run, mix, "ws://"+addr+"/stream", server.Process.Pid)
+}
+
+// fanoutClients runs the clients against the server at url.
+func (a *app) fanoutClients(ctx context.Context, cmd *cli.Command, run fanoutRun, mix loadtest.Mix,
+	url string, pid int) (*loadtest.Result, error) {
 	fmt.Fprintf(a.stderr, "fanout: %d clients, %s frames at %g fps, mix %s, measuring %s\n",
 		run.Clients, humanize.IBytes(uint64(run.FrameSize)), run.FPS, run.Mix, cmd.Duration("duration"))
 	return loadtest.Fanout(ctx, loadtest.Options{
-		URL:        "ws://" + addr + "/stream",
+		URL:        url,
 		Clients:    run.Clients,
 		Mix:        mix,
 		Warmup:     cmd.Duration("warmup"),
 		Duration:   cmd.Duration("duration"),
 		CaptureFPS: run.FPS,
-		ServerPID:  server.Process.Pid,
+		ServerPID:  pid,
 		Progress:   func(msg string) { fmt.Fprintln(a.stderr, "fanout:", msg) },
 	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/stages/websocket/wire"
+	"github.com/streampipe/streampipe/telemetry"
 )
 
 // ctrlQueue is the capacity of a client's control queue (quality replies
@@ -72,7 +73,8 @@ type client struct {
 	req      stopReq
 
 	readerDone chan struct{}
-	sent       uint64 // frames written; writer only
+	sent       uint64              // frames written; writer only
+	tally      telemetry.SendTally // writer only
 }
 
 func newClient(s *Sink, conn *websocket.Conn, session, requested string, tier int) *client {

@@ -36,6 +36,7 @@ func (c *client) writeLoop() {
 				err = c.writeBatch(q)
 			}
 		case <-ping.C:
+			c.s.metrics.Flush(&c.tally)
 			err = c.conn.WriteControl(websocket.PingMessage, nil, c.writeDeadline())
 		case <-c.stopping:
 			if c.req.flush {
@@ -82,7 +83,7 @@ func (c *client) writeBatch(q queued) error {
 	if err := c.conn.WritePreparedMessage(q.pm); err != nil {
 		return err
 	}
-	c.s.metrics.Sent(q.tier, q.batch, q.size, time.Now())
+	c.s.metrics.Sent(&c.tally, q.tier, q.batch, q.size, time.Now())
 	c.sent += uint64(q.frames)
 	return nil
 }
@@ -170,6 +171,7 @@ drain:
 	}
 
 	// The reader has stopped, so the tier no longer changes.
+	c.s.metrics.Flush(&c.tally)
 	c.s.metrics.Closed(int(c.tier.Load()), closeReason(r), closeCode(r.code), time.Since(c.connected))
 
 	level := slog.LevelInfo
