@@ -75,6 +75,7 @@ type client struct {
 	readerDone chan struct{}
 	sent       uint64              // frames written; writer only
 	tally      telemetry.SendTally // writer only
+	deadline   time.Time           // of writes; writer only, see writeDeadline
 }
 
 func newClient(s *Sink, conn *websocket.Conn, session, requested string, tier int) *client {

@@ -64,9 +64,11 @@ var spec = pipeline.Spec{Attrs: []pipeline.Attr{
 		OneOf:   []string{string(DropOldest), string(CloseSlow)},
 	},
 	{
-		Name:    "write_timeout",
-		Type:    pipeline.TypeDuration,
-		Doc:     `Longest a write to one client may take; a slower one closes the client (code 4001).`,
+		Name: "write_timeout",
+		Type: pipeline.TypeDuration,
+		Doc: `Longest a write to one client may take; a slower one closes the client (code 4001). ` +
+			`To keep writes cheap the deadline is renewed only once half of it is used, so a ` +
+			`stuck client is closed after between half and all of write_timeout.`,
 		Default: DefaultWriteTimeout,
 		Range:   "(0,]",
 	},

@@ -43,7 +43,9 @@ type Options struct {
 	// SlowClient is the policy when a client's queue is full.
 	SlowClient SlowClientPolicy
 	// WriteTimeout bounds every write to a client; a write that takes
-	// longer ends the connection (close code 4001).
+	// longer ends the connection (close code 4001). The deadline is renewed
+	// once half of it is used, so a stuck write fails after between half
+	// and all of WriteTimeout.
 	WriteTimeout time.Duration
 	// PingInterval is how often the server pings each client. A client
 	// that sends nothing, not even a pong, for PingInterval+WriteTimeout
