@@ -42,6 +42,8 @@
 // alert states from an [AlertProvider]); docs/metrics.md describes them.
 //
 // Labels are bounded: pipeline, stage, kind, reason, tier, code, from, to,
-// state, direction and path (configured paths only). No metric carries a
-// client, session or frame identity.
+// state, direction and path (configured paths only), and for the alert
+// engine's own metrics alert, severity, hook and result (the rules and
+// hooks of the configuration). No metric carries a client, session or
+// frame identity.
 package telemetry

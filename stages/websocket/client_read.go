@@ -58,8 +58,10 @@ func readFailure(err error) stopReq {
 	var ce *websocket.CloseError
 	var ne net.Error
 	switch {
-	case errors.As(err, &ce):
-		// gorilla has answered the client's close frame already.
+	case errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure:
+		// gorilla has answered the client's close frame already. (It
+		// reports a connection that ended without one as 1006, which is
+		// a lost connection, below.)
 		return stopReq{code: ce.Code, reason: clientClosed}
 	case errors.Is(err, websocket.ErrReadLimit):
 		// gorilla has sent 1009 already.

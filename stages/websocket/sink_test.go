@@ -541,3 +541,28 @@ func TestCloseWithoutStart(t *testing.T) {
 		t.Errorf("address %v / %q before Start", s.Addr(), s.URL())
 	}
 }
+
+// TestVanishedClientIsALostConnection: a client that goes away without a
+// close frame is logged as a lost connection (1006), not as a client that
+// closed, so the connection-drop alert counts it.
+func TestVanishedClientIsALostConnection(t *testing.T) {
+	h := start(t, sink.DefaultOptions(), threeTiers())
+	gone, polite := h.dial("high"), h.dial("high")
+	gone.CloseNow()
+	polite.Close()
+	if code := h.disconnectCode(gone.Hello.Session); code != wire.CloseAbnormal {
+		t.Errorf("vanished client: code %d, want 1006", code)
+	}
+	if code := h.disconnectCode(polite.Hello.Session); code != wire.CloseNormal {
+		t.Errorf("client that closed: code %d, want 1000", code)
+	}
+	for session, want := range map[string]string{
+		gone.Hello.Session:   wire.CloseText(wire.CloseAbnormal),
+		polite.Hello.Session: "client closed",
+	} {
+		r, _ := h.logs.find("client disconnected", "session", session)
+		if got := r.attrs["reason"]; got != want {
+			t.Errorf("session %s: reason %q, want %q", session, got, want)
+		}
+	}
+}
