@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/streampipe/streampipe/internal/testenv"
 	"github.com/streampipe/streampipe/pipeline"
@@ -95,7 +94,7 @@ func TestLoadPluginFiles(t *testing.T) {
 	}
 	// Describing a plugin stops it again.
 	for name := range testPlugins {
-		waitNoProcess(t, filepath.Join(pluginBin(t), name))
+		testenv.WaitNoProcess(t, filepath.Join(pluginBin(t), name))
 	}
 }
 
@@ -312,41 +311,6 @@ func TestPluginDescribeHonoursContext(t *testing.T) {
 			t.Errorf("diagnostic %d: %q at %v: %s", i, d.Summary, d.Subject, d.Detail)
 		}
 	}
-}
-
-// waitNoProcess fails when a process runs the program at exe, after
-// giving one that is stopping a few seconds to go.
-func waitNoProcess(t *testing.T, exe string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		pids := processesOf(exe)
-		if len(pids) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s still runs as %v", filepath.Base(exe), pids)
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// processesOf lists the processes running the program at exe (Linux
-// only; elsewhere none are found).
-func processesOf(exe string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if target, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && target == exe {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 func TestStartDiagnostics(t *testing.T) {

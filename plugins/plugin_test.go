@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streampipe/streampipe/internal/testenv"
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/plugins"
 )
@@ -43,7 +44,7 @@ func TestPipelineThroughPlugin(t *testing.T) {
 	if ps.Batches == 0 || ps.RoundTrip.Count != ps.Batches || ps.Restarts != 0 || ps.Up {
 		t.Errorf("plugin stats after the run: %+v", ps)
 	}
-	if n := processesOf(behave(t)); len(n) != 0 {
+	if n := testenv.Processes(behave(t)); len(n) != 0 {
 		t.Errorf("plugin processes left after the pipeline ended: %v", n)
 	}
 }
@@ -160,7 +161,7 @@ func TestConfigureDiagnosticIsPlaced(t *testing.T) {
 	if ce.Attr != "mode" || ce.Summary != "Unsupported mode" || ce.Range().Start.Line != 7 {
 		t.Errorf("config error on %q (%q) at %+v", ce.Attr, ce.Summary, ce.Range())
 	}
-	if n := processesOf(behave(t)); len(n) != 0 {
+	if n := testenv.Processes(behave(t)); len(n) != 0 {
 		t.Errorf("plugin processes left after a refused configuration: %v", n)
 	}
 }

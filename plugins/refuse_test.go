@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streampipe/streampipe/internal/testenv"
 	"github.com/streampipe/streampipe/plugins"
 )
 
@@ -91,7 +92,7 @@ func startHost(t *testing.T) (*exec.Cmd, int) {
 }
 
 func running(exe string, pid int) bool {
-	for _, p := range processesOf(exe) {
+	for _, p := range testenv.Processes(exe) {
 		if p == pid {
 			return true
 		}

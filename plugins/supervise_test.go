@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streampipe/streampipe/internal/testenv"
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/plugins"
 )
@@ -127,7 +128,7 @@ func TestKilledPluginIsRestarted(t *testing.T) {
 	if !strings.Contains(ts.logs.String(), "signal: killed") {
 		t.Errorf("logs do not say the plugin was killed:\n%s", ts.logs.String())
 	}
-	if n := processesOf(behave(t)); len(n) != 0 {
+	if n := testenv.Processes(behave(t)); len(n) != 0 {
 		t.Errorf("plugin processes left: %v", n)
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,7 +68,7 @@ func startPluginExample(t *testing.T, dir string) *server {
 	srv := startServer(t, addr, "run", repoPath("examples", "plugins.hcl"),
 		"-var", "listen="+addr, "-var", "plugin_dir="+dir)
 	for _, name := range examplePlugins {
-		waitProcesses(t, filepath.Join(dir, name), 30*time.Second, func(n int) bool { return n == 1 })
+		testenv.WaitProcesses(t, filepath.Join(dir, name), 30*time.Second, func(n int) bool { return n == 1 })
 	}
 	return srv
 }
@@ -139,7 +137,7 @@ pipeline "p" {
 		t.Errorf("validate examples/plugins.hcl: exit %d\n%s%s", code, out, errOut)
 	}
 	for _, name := range examplePlugins {
-		waitProcesses(t, filepath.Join(dir, name), 10*time.Second, func(n int) bool { return n == 0 })
+		testenv.WaitProcesses(t, filepath.Join(dir, name), 10*time.Second, func(n int) bool { return n == 0 })
 	}
 }
 
@@ -202,7 +200,7 @@ func TestPluginPipeline(t *testing.T) {
 		t.Errorf("exit status %d after SIGTERM, want 0", code)
 	}
 	for _, name := range examplePlugins {
-		waitProcesses(t, filepath.Join(dir, name), 10*time.Second, func(n int) bool { return n == 0 })
+		testenv.WaitProcesses(t, filepath.Join(dir, name), 10*time.Second, func(n int) bool { return n == 0 })
 	}
 }
 
@@ -319,7 +317,7 @@ func TestPluginsEndWithTheHost(t *testing.T) {
 				t.Fatalf("streampipe still runs 60s after %v", tc.signals)
 			}
 			for _, name := range examplePlugins {
-				waitProcesses(t, filepath.Join(dir, name), 10*time.Second, func(n int) bool { return n == 0 })
+				testenv.WaitProcesses(t, filepath.Join(dir, name), 10*time.Second, func(n int) bool { return n == 0 })
 			}
 		})
 	}
@@ -352,42 +350,6 @@ func TestPluginsSurviveAGroupSignal(t *testing.T) {
 		}
 	}
 	for _, name := range examplePlugins {
-		waitProcesses(t, filepath.Join(dir, name), 10*time.Second, func(n int) bool { return n == 0 })
+		testenv.WaitProcesses(t, filepath.Join(dir, name), 10*time.Second, func(n int) bool { return n == 0 })
 	}
-}
-
-// waitProcesses waits until the number of processes running the program
-// at exe satisfies ok, and fails the test after timeout.
-func waitProcesses(t *testing.T, exe string, timeout time.Duration, ok func(n int) bool) {
-	t.Helper()
-	if runtime.GOOS != "linux" {
-		t.Skip("counting plugin processes needs Linux's /proc")
-	}
-	deadline := time.Now().Add(timeout)
-	for {
-		pids := processesOf(exe)
-		if ok(len(pids)) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s, %s runs as %d processes %v", timeout, filepath.Base(exe), len(pids), pids)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// processesOf lists the processes running the program at exe, from /proc.
-func processesOf(exe string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if target, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && target == exe {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }

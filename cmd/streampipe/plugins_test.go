@@ -8,10 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/streampipe/streampipe/internal/testenv"
 )
@@ -43,7 +41,7 @@ func TestPluginCommands(t *testing.T) {
 	binVar := "bin=" + bin
 	defer func() {
 		for _, name := range []string{"behave", "grayscale"} {
-			waitNoProcess(t, filepath.Join(bin, name))
+			testenv.WaitNoProcess(t, filepath.Join(bin, name))
 		}
 	}()
 
@@ -194,7 +192,7 @@ pipeline "p" {
 				t.Errorf("frame %d decodes to %T, want *image.Gray from the grayscale plugin", i, img)
 			}
 		}
-		waitNoProcess(t, filepath.Join(bin, "grayscale"))
+		testenv.WaitNoProcess(t, filepath.Join(bin, "grayscale"))
 	})
 
 	t.Run("run fails when a plugin refuses its settings", func(t *testing.T) {
@@ -219,7 +217,7 @@ pipeline "p" {
 				t.Errorf("stderr lacks %q:\n%s", want, errOut)
 			}
 		}
-		waitNoProcess(t, filepath.Join(bin, "behave"))
+		testenv.WaitNoProcess(t, filepath.Join(bin, "behave"))
 	})
 
 	t.Run("run refuses an invalid file", func(t *testing.T) {
@@ -259,39 +257,4 @@ func splitJPEGs(b []byte) [][]byte {
 		b = b[next+len(soi):]
 	}
 	return out
-}
-
-// waitNoProcess fails the test when a process still runs the program at
-// exe after a few seconds.
-func waitNoProcess(t *testing.T, exe string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		pids := processesOf(exe)
-		if len(pids) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s still runs as %v", filepath.Base(exe), pids)
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// processesOf lists the processes running the program at exe, from
-// /proc (so on Linux only).
-func processesOf(exe string) []int {
-	entries, _ := os.ReadDir("/proc")
-	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if target, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe")); err == nil && target == exe {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
