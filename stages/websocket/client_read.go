@@ -1,10 +1,10 @@
 package websocket
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -32,11 +32,12 @@ func (c *client) readLoop() {
 		return c.conn.SetReadDeadline(time.Now().Add(wait))
 	})
 
-	var buf []byte
+	var buf bytes.Buffer // reused for every message
 	for {
 		typ, r, err := c.conn.NextReader()
 		if err == nil {
-			buf, err = appendAll(buf[:0], r)
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
 		}
 		if err != nil {
 			c.stop(readFailure(err))
@@ -49,7 +50,7 @@ func (c *client) readLoop() {
 		if c.stopped.Load() {
 			continue
 		}
-		c.handle(typ, buf)
+		c.handle(typ, buf.Bytes())
 	}
 }
 
@@ -162,23 +163,6 @@ func (c *client) reject(code, message string) {
 	}
 	c.log.Debug("client message rejected", "reason", code)
 	c.queueText(data)
-}
-
-// appendAll appends everything r yields to buf, reusing its storage.
-func appendAll(buf []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
 }
 
 // clip shortens client-supplied text before it is echoed or logged.

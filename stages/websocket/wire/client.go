@@ -1,11 +1,11 @@
 package wire
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -52,7 +52,8 @@ type Client struct {
 	conn *websocket.Conn
 
 	// Read side, owned by the reading goroutine.
-	buf     []byte
+	in      bytes.Buffer // reused for every message
+	buf     []byte       // the last message, in in
 	frames  []Frame
 	readErr error
 
@@ -206,7 +207,9 @@ func (c *Client) next(ctx context.Context) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	c.buf, err = readAll(c.buf[:0], r)
+	c.in.Reset()
+	_, err = c.in.ReadFrom(r)
+	c.buf = c.in.Bytes()
 	if err != nil {
 		return Message{}, err
 	}
@@ -307,20 +310,3 @@ func (c *Client) Close() error {
 // CloseNow closes the connection without a close frame, as a client that
 // vanishes would.
 func (c *Client) CloseNow() error { return c.conn.Close() }
-
-// readAll appends everything r yields to buf, reusing its storage.
-func readAll(buf []byte, r io.Reader) ([]byte, error) {
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, nil
-		}
-		if err != nil {
-			return buf, err
-		}
-	}
-}
