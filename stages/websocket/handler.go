@@ -22,11 +22,11 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case s.opts.Viewer && r.URL.Path == "/":
 		s.serveIndex(w, r)
 	case s.opts.Viewer && r.URL.Path == viewerScriptPath:
-		serveScript(w, r)
+		serveScript(w, r, "viewer/viewer.js")
 	case s.opts.Viewer && s.status != nil && r.URL.Path == statusPath:
 		s.serveStatus(w, r)
 	case s.opts.Viewer && r.URL.Path == statusScriptPath:
-		serveStatusScript(w, r)
+		serveScript(w, r, "viewer/status.js")
 	default:
 		http.NotFound(w, r)
 	}

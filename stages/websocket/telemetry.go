@@ -14,23 +14,6 @@ const statusPath = "/status"
 // statusScriptPath serves the status panel's script.
 const statusScriptPath = "/status.js"
 
-func serveStatusScript(w http.ResponseWriter, r *http.Request) {
-	if !allowGet(w, r) {
-		return
-	}
-	js, err := viewerFiles.ReadFile("viewer/status.js")
-	if err != nil {
-		http.Error(w, "status script missing", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/javascript; charset=utf-8")
-	setCommonHeaders(h)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(js)
-	}
-}
-
 func (s *Sink) serveStatus(w http.ResponseWriter, r *http.Request) {
 	if !allowGet(w, r) {
 		return

@@ -46,13 +46,14 @@ func (s *Sink) serveIndex(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func serveScript(w http.ResponseWriter, r *http.Request) {
+// serveScript serves one of the embedded scripts of the viewer page.
+func serveScript(w http.ResponseWriter, r *http.Request, name string) {
 	if !allowGet(w, r) {
 		return
 	}
-	js, err := viewerFiles.ReadFile("viewer/viewer.js")
+	js, err := viewerFiles.ReadFile(name)
 	if err != nil {
-		http.Error(w, "viewer script missing", http.StatusInternalServerError)
+		http.Error(w, name+" missing", http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()
