@@ -35,7 +35,12 @@ type Options struct {
 	// sinks once the pipeline is asked to stop. Default 5s.
 	DrainTimeout time.Duration
 	// LinkCapacity is the number of messages each link between two stages
-	// holds before the sender blocks. Default 16.
+	// holds before the sender blocks. Default 16. A queue in a link has no
+	// drop policy: when a stage falls behind, the link in front of it adds
+	// up to LinkCapacity frame intervals of latency before backpressure
+	// reaches upstream. Where latency must stay bounded, put a buffer stage
+	// in front of the slow stage: a buffer's output link holds a single
+	// message (see Queuer), so its drop policy governs the frames waiting.
 	LinkCapacity int
 	Logger       *slog.Logger
 }
@@ -143,12 +148,18 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	p.log.Info("pipeline started", "stages", len(p.nodes))
 
 	// Link the stages. Every node but the source gets an input channel;
 	// the last middle stage (or the source) feeds all sinks through a tee.
 	inputs := make([]chan Message, len(p.nodes))
 	for i := 1; i < len(p.nodes); i++ {
-		ch := make(chan Message, p.opts.LinkCapacity)
+		upstream := p.nodes[min(i, p.firstSink)-1]
+		capacity := p.opts.LinkCapacity
+		if _, queues := upstream.Stage.(Queuer); queues {
+			capacity = 1
+		}
+		ch := make(chan Message, capacity)
 		inputs[i] = ch
 		n := p.nodes[i]
 		if q, ok := n.Stage.(Queuer); ok {
@@ -279,7 +290,12 @@ func (p *Pipeline) supervise(ctx context.Context, done <-chan struct{}, failures
 				p.log.Error("stages did not stop in time, abandoning them", "grace", abortGrace)
 				return cause, failure
 			}
-			p.log.Warn("drain timeout expired, dropping frames in flight", "timeout", p.opts.DrainTimeout)
+			var inFlight int
+			for _, n := range p.nodes {
+				inFlight += n.Stats.Snapshot().QueueLen
+			}
+			p.log.Warn("drain timeout expired, dropping frames in flight",
+				"timeout", p.opts.DrainTimeout, "frames", inFlight)
 			aborted = true
 			abort()
 			timer = time.After(abortGrace)

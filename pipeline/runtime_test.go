@@ -192,3 +192,36 @@ func TestRunStoppedWhileStartingIsNotAFailure(t *testing.T) {
 		t.Errorf("%d frames delivered, want none", got)
 	}
 }
+
+// queueProbe is a Processor that also implements Queuer, to see which link
+// capacity its output gets.
+type queueProbe struct{ passThrough }
+
+func (queueProbe) QueueLen() (int, int) { return 0, 10 }
+
+// TestLinkCapacities: links hold Options.LinkCapacity messages, except the
+// one after a Queuer, which holds one.
+func TestLinkCapacities(t *testing.T) {
+	p, err := pipeline.New("t", []pipeline.Node{
+		{Name: "capture", Stage: countSource{n: 1}},
+		{Name: "buffer", Stage: queueProbe{}},
+		{Name: "pass", Stage: passThrough{}},
+		{Name: "sink", Stage: &countSink{}},
+	}, pipeline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	st := p.Stats()
+	if st[1].QueueCap != 10 {
+		t.Errorf("the queuer reports capacity %d, want its own 10", st[1].QueueCap)
+	}
+	if st[2].QueueCap != 1 {
+		t.Errorf("the link after the queuer holds %d, want 1", st[2].QueueCap)
+	}
+	if st[3].QueueCap != pipeline.DefaultLinkCapacity {
+		t.Errorf("an ordinary link holds %d, want %d", st[3].QueueCap, pipeline.DefaultLinkCapacity)
+	}
+}

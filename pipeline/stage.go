@@ -231,7 +231,10 @@ func CauseFromContext(ctx context.Context) Cause {
 
 // Queuer is implemented by stages that hold frames in a queue of their own
 // (buffers). The runtime reports that queue instead of the stage's input
-// link. It must be safe to call from any goroutine.
+// link, and gives the stage an output link of a single message, so frames
+// waiting behind a slow downstream stage wait in the stage's queue, under
+// its drop policy, rather than in the link. QueueLen must be safe to call
+// from any goroutine.
 type Queuer interface {
 	QueueLen() (n, capacity int)
 }

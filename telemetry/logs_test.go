@@ -99,12 +99,12 @@ func TestPeriodicLogs(t *testing.T) {
 		t.Errorf("drop lines add up to %v frames; the buffer dropped %d", sum, total)
 	}
 
-	// Queue warnings: the slow sink's queue stays above 2, warned once
-	// per round at most.
+	// Queue warnings: the buffer in front of the slow sink stays full (4
+	// frames, above 2), warned once per round at most.
 	over := logs.events(t, telemetry.EventQueueOver)
 	slow := 0
 	for _, e := range over {
-		if e["stage"] == "slow" {
+		if e["stage"] == "buffer" {
 			slow++
 			if e["threshold"].(float64) != 2 || e["frames"].(float64) <= 2 {
 				t.Errorf("queue warning %v", e)
@@ -112,7 +112,7 @@ func TestPeriodicLogs(t *testing.T) {
 		}
 	}
 	if slow == 0 || slow > rounds+1 {
-		t.Errorf("%d queue warnings for the slow sink in %d rounds", slow, rounds)
+		t.Errorf("%d queue warnings for the buffer in %d rounds", slow, rounds)
 	}
 	if len(logs.events(t, telemetry.EventQueueLength)) == 0 {
 		t.Error("no queue length lines at debug level")

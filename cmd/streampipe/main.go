@@ -18,6 +18,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/agext/levenshtein"
 	"github.com/urfave/cli/v3"
 
 	"github.com/streampipe/streampipe/pipeline"
@@ -63,6 +64,7 @@ type app struct {
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
 	defer plugins.CleanupAll()
 	a := &app{stdout: stdout, stderr: stderr, environ: environ, registry: stages.Registry}
+	var unknownCommand string
 	root := &cli.Command{
 		Name:                      "streampipe",
 		Usage:                     "real-time frame streaming pipelines",
@@ -95,15 +97,31 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, environ 
 			return usageErrorf("%v", err)
 		},
 		CommandNotFound: func(ctx context.Context, cmd *cli.Command, name string) {
-			fmt.Fprintf(stderr, "streampipe: unknown command %q; run 'streampipe --help' for the list\n", name)
+			unknownCommand = name
 		},
 		ExitErrHandler: func(context.Context, *cli.Command, error) {},
 	}
-	for _, c := range root.Commands {
-		c.OnUsageError = root.OnUsageError
+	// Every command, at every depth, shares the usage-error handling and
+	// keeps -var values whole: urfave/cli reads the slice separator
+	// setting from the command that owns the flag, and a value such as
+	// -var 'args=["-re", "-i"]' must not be split at its commas.
+	var configure func(cmds []*cli.Command)
+	configure = func(cmds []*cli.Command) {
+		for _, c := range cmds {
+			c.OnUsageError = root.OnUsageError
+			c.DisableSliceFlagSeparator = true
+			c.CommandNotFound = root.CommandNotFound
+			configure(c.Commands)
+		}
 	}
+	configure(root.Commands)
 
 	err := root.Run(ctx, args)
+	if unknownCommand != "" {
+		fmt.Fprintf(stderr, "streampipe: unknown command %q%s; run 'streampipe --help' for the list\n",
+			unknownCommand, suggestCommand(unknownCommand, root))
+		return exitUsage
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -138,4 +156,24 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("-log-format %q: want text or json", format)
+}
+
+// suggestCommand returns ` (did you mean "x"?)` when name is close to a
+// command of root or of its subcommands, else "".
+func suggestCommand(name string, root *cli.Command) string {
+	best, bestDist := "", 3
+	var walk func(prefix string, cmds []*cli.Command)
+	walk = func(prefix string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			if d := levenshtein.Distance(name, c.Name, nil); d < bestDist {
+				best, bestDist = prefix+c.Name, d
+			}
+			walk(prefix+c.Name+" ", c.Commands)
+		}
+	}
+	walk("", root.Commands)
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
 }

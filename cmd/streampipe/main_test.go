@@ -261,3 +261,37 @@ func TestRunFailingStageExitsNonZero(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownCommandIsAUsageError(t *testing.T) {
+	for _, args := range [][]string{{"valdiate", "x.hcl"}, {"bench", "nope"}} {
+		_, errOut, code := invoke(t, args...)
+		if code != 2 || !strings.Contains(errOut, "unknown command") {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and the unknown command", args, code, errOut)
+		}
+	}
+	if _, errOut, _ := invoke(t, "valdiate"); !strings.Contains(errOut, `did you mean "validate"?`) {
+		t.Errorf("no suggestion for a misspelled command: %q", errOut)
+	}
+}
+
+// TestVarValuesKeepTheirCommas: -var values are never split at commas, in
+// any command, so file names with commas and list values work.
+func TestVarValuesKeepTheirCommas(t *testing.T) {
+	conf := writeFile(t, "p.hcl", `variable "args" {
+  type = list(string)
+}
+variable "title" {}
+pipeline "p" {
+  capture "exec" {
+    command = concat(["echo", var.title], var.args)
+  }
+  sink "discard" {}
+}
+`)
+	for _, cmd := range []string{"validate", "stages"} {
+		out, errOut, code := invoke(t, cmd, "-var", `args=["a,b", "c"]`, "-var", "title=my,clip.mpg", conf)
+		if code != 0 {
+			t.Errorf("%s: exit %d\n%s%s", cmd, code, out, errOut)
+		}
+	}
+}

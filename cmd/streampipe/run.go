@@ -122,7 +122,6 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, p := range cfg.Pipelines {
 		g.Go(func() error {
-			a.logger.Info("pipeline started", "pipeline", p.Name(), "stages", len(p.Nodes()))
 			err := p.Run(gctx)
 			if err == nil {
 				a.logger.Info("pipeline stopped", "pipeline", p.Name())
@@ -142,29 +141,46 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 	return nil
 }
 
+// signalEcho is how soon after the first stop signal a second one is
+// taken for a duplicate delivery rather than a request to force exit.
+const signalEcho = 250 * time.Millisecond
+
 // handleSignals cancels the returned context on the first SIGINT or
-// SIGTERM, so pipelines drain, and exits at once on the second.
+// SIGTERM, so pipelines drain, and exits at once on a second one (unless
+// it follows within signalEcho).
 func (a *app) handleSignals(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(parent)
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() {
+		var first time.Time
 		select {
 		case s := <-sigs:
 			a.logger.Info("stopping: draining frames in flight", "signal", s.String())
+			first = time.Now()
 			cancel()
 		case <-done:
 			return
 		}
-		select {
-		case s := <-sigs:
+		for {
+			var s os.Signal
+			select {
+			case s = <-sigs:
+			case <-done:
+				return
+			}
+			// One signal can arrive twice: `timeout` and some service
+			// managers signal the process and then its group. A repeat
+			// that close to the first is not a person insisting.
+			if time.Since(first) < signalEcho {
+				continue
+			}
 			a.logger.Warn("second signal: forcing exit", "signal", s.String())
 			// Deferred calls do not run on os.Exit: stop the plugins
 			// here. (On Linux they die with this process anyway.)
 			plugins.CleanupAll()
 			os.Exit(exitFailure)
-		case <-done:
 		}
 	}()
 	return ctx, func() {
