@@ -28,6 +28,26 @@ const (
 // reported at their place in the file.
 type Factory func(c *Config, env Env) (any, error)
 
+// Check checks the settings of one block for the problems that do not
+// depend on the stream the stage receives: how its attributes relate to
+// each other (a maximum below a minimum, a default naming none of the
+// declared items), names that must be unique, the syntax of an address.
+//
+// The loader calls it for every block of the kind that decoded without
+// errors, before and regardless of the factory: when an earlier stage of
+// the pipeline failed, the factory is not called (the stream it would
+// check against is not known), but Check still is, so that `streampipe
+// validate` reports these problems at once rather than one fix later.
+// When Check returns an error the loader reports it like a factory's and
+// does not call the factory.
+//
+// Check must look only at c: never at the upstream stream nor the outside
+// world. Like a factory's, its errors should come from Config.Errorf,
+// joined with errors.Join when there are several. Since programs may call
+// a factory directly, the factory must reject the same settings; the
+// usual way is for it to call the same function first.
+type Check func(c *Config) error
+
 // Kind is a registered stage kind.
 type Kind struct {
 	Family Family
@@ -39,6 +59,9 @@ type Kind struct {
 	Stability Stability
 	Spec      Spec
 	New       Factory
+	// Check, when not nil, checks what a block's settings get wrong on
+	// their own, whatever its upstream; see [Check].
+	Check Check
 	// Plugin names the plugin that provides the kind; empty for built-ins.
 	Plugin string
 }

@@ -77,7 +77,25 @@ type Attr struct {
 	Range string
 	// OneOf lists the allowed values of a string.
 	OneOf []string
+	// Exclusive names the namespace of a resource that only one user may
+	// hold, such as ResourceListen or ResourceFile, for a string or path
+	// attribute: the loader reports a stage (or the telemetry block) whose
+	// value, written or default, is already used in the same namespace by
+	// another one anywhere in the file. Empty means no such rule.
+	Exclusive string
 }
+
+// Namespaces of Attr.Exclusive. The loader knows how values of these
+// compare; values of other namespaces conflict when they are equal.
+const (
+	// ResourceListen is a TCP listen address, host:port. Addresses with
+	// port 0 (any free port) never conflict; a wildcard host (empty,
+	// 0.0.0.0 or ::) conflicts with every host on the same port. Host names
+	// are not resolved, so "localhost:8080" and "127.0.0.1:8080" differ.
+	ResourceListen = "listen address"
+	// ResourceFile is a path written to; paths compare once cleaned.
+	ResourceFile = "output file"
+)
 
 // BlockSpec describes a nested block type, such as a quality tier.
 type BlockSpec struct {
