@@ -3,6 +3,7 @@ package capture
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -72,14 +73,24 @@ func readImage(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Devices, pipes and the like have no size to check and may never
+	// end (/dev/zero) or never start (a FIFO nobody writes to).
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("image %q: not a regular file (%s)", name, info.Mode().Type())
+	}
 	if info.Size() > maxImageSize {
 		return nil, fmt.Errorf("image %q: %d bytes, more than the %d a frame may have",
 			name, info.Size(), maxImageSize)
 	}
-	b, err := os.ReadFile(name)
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxImageSize+1))
 	switch {
 	case err != nil:
-		return nil, err
+		return nil, fmt.Errorf("image %q: %w", name, err)
 	case len(b) > maxImageSize:
 		return nil, fmt.Errorf("image %q: grew past %d bytes while being read", name, maxImageSize)
 	case len(b) < 2 || b[0] != 0xFF || b[1] != 0xD8:

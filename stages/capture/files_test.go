@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/streampipe/streampipe/pipeline"
@@ -175,6 +176,10 @@ func TestFilesNothingToPlay(t *testing.T) {
 		{"missing path", gone, `no images match "` + gone + `"`, ""},
 		{"bad glob", filepath.Join(dir, "[x"), "syntax error in pattern", ""},
 		{"only invalid images", filepath.Join(dir, "bad.jpg"), "", "none of the 1 files matched"},
+		// Neither may be read: /dev/zero never ends, a FIFO nobody
+		// writes to never starts.
+		{"a device", "/dev/zero", "", "none of the 1 files matched"},
+		{"a FIFO", fifo(t), "", "none of the 1 files matched"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -198,4 +203,14 @@ func TestFilesNothingToPlay(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fifo makes a named pipe nobody writes to, or skips where there are none.
+func fifo(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "pipe.jpg")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	return p
 }
