@@ -123,12 +123,15 @@ type Exec struct {
 	report  pipeline.Reporter
 	metrics *telemetry.Capture // restarts; nil when telemetry is off
 
-	path   string // the program, found by Start
-	dir    string // the absolute working directory, found by Start
-	grace  time.Duration
-	seq    pipeline.Sequencer
-	split  *mjpeg.Splitter
-	stderr *lineRing
+	path  string // the program, found by Start
+	dir   string // the absolute working directory, found by Start
+	grace time.Duration
+	// noFrameWarn is how long output may flow without a frame before a
+	// warning; tests shorten it.
+	noFrameWarn time.Duration
+	seq         pipeline.Sequencer
+	split       *mjpeg.Splitter
+	stderr      *lineRing
 
 	// pid is the running command's process id, 0 between runs; for tests.
 	pid atomic.Int64
@@ -143,13 +146,14 @@ func NewExec(opts ExecOptions, env pipeline.Env) (*Exec, error) {
 	}
 	log, report := tools(env)
 	return &Exec{
-		opts:    opts,
-		log:     log,
-		report:  report,
-		metrics: telemetry.NewCapture(env),
-		grace:   killGrace,
-		split:   mjpeg.NewSplitter(nil, int(opts.MaxFrameSize)),
-		stderr:  newLineRing(opts.StderrLines),
+		opts:        opts,
+		log:         log,
+		report:      report,
+		metrics:     telemetry.NewCapture(env),
+		grace:       killGrace,
+		noFrameWarn: noFrameWarnAfter,
+		split:       mjpeg.NewSplitter(nil, int(opts.MaxFrameSize)),
+		stderr:      newLineRing(opts.StderrLines),
 	}, nil
 }
 
@@ -285,6 +289,8 @@ func (e *Exec) runOnce(ctx context.Context, out pipeline.Output, rep *splitRepor
 // counted as truncated.
 func (e *Exec) pump(ctx context.Context, out pipeline.Output, r io.Reader,
 	rep *splitReport) (int64, error) {
+	r, watch := watchOutput(r, e.log, e.report, e.noFrameWarn)
+	defer watch.close()
 	e.split.Reset(r)
 	var frames int64
 	for {
@@ -309,6 +315,7 @@ func (e *Exec) pump(ctx context.Context, out pipeline.Output, r io.Reader,
 			e.report.SetHealth(pipeline.HealthOK, "")
 		}
 		frames++
+		watch.frame()
 	}
 }
 

@@ -1,11 +1,15 @@
 package capture
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/streampipe/streampipe/internal/testenv"
+	"github.com/streampipe/streampipe/pipeline"
 )
 
 func TestBackoff(t *testing.T) {
@@ -88,6 +92,50 @@ func TestExitErrorMessage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.err.Error(); got != tc.want {
 				t.Errorf("Error() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestExecWarnsWhenOutputHoldsNoFrames: a command that writes bytes but
+// no JPEG (the wrong output format), or nothing at all, is reported as a
+// degraded capture with a warning that says which, instead of silence.
+func TestExecWarnsWhenOutputHoldsNoFrames(t *testing.T) {
+	sh := testenv.Program(t, "sh")
+	for _, tc := range []struct {
+		name, script, want string
+	}{
+		{"not MJPEG", `while :; do echo "not a jpeg frame"; sleep 0.01; done`, "capture command output holds no frames"},
+		{"silent", `sleep 300`, "capture command writes nothing"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env, rep, logs := testEnv()
+			e, err := NewExec(ExecOptions{Command: []string{sh, "-c", tc.script}}, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.noFrameWarn = 100 * time.Millisecond
+			ctx, cancel := context.WithCancel(context.Background())
+			done := runSource(ctx, e, &output{})
+			deadline := time.Now().Add(testTimeout)
+			for !strings.Contains(logs.String(), tc.want) {
+				if time.Now().After(deadline) {
+					cancel()
+					t.Fatalf("no warning %q within %s; log:\n%s", tc.want, testTimeout, logs)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			cancel()
+			if err := waitRun(t, done); err != nil {
+				t.Fatalf("Run = %v", err)
+			}
+			rep.mu.Lock()
+			defer rep.mu.Unlock()
+			if !slices.Contains(rep.health, pipeline.HealthDegraded) {
+				t.Errorf("health went through %v, want degraded", rep.health)
+			}
+			if n := strings.Count(logs.String(), tc.want); n != 1 {
+				t.Errorf("warned %d times, want once per silent spell", n)
 			}
 		})
 	}
