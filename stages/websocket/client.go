@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/stages/websocket/wire"
@@ -73,9 +74,13 @@ type client struct {
 	req      stopReq
 
 	readerDone chan struct{}
-	sent       uint64              // frames written; writer only
-	tally      telemetry.SendTally // writer only
-	deadline   time.Time           // of writes; writer only, see writeDeadline
+	// limit paces the client's messages; limitNote paces the errors that
+	// tell it so. Reader only.
+	limit, limitNote *rate.Limiter
+	ignored          int                 // messages ignored since the last note
+	sent             uint64              // frames written; writer only
+	tally            telemetry.SendTally // writer only
+	deadline         time.Time           // of writes; writer only, see writeDeadline
 }
 
 func newClient(s *Sink, conn *websocket.Conn, session, requested string, tier int) *client {
@@ -89,6 +94,8 @@ func newClient(s *Sink, conn *websocket.Conn, session, requested string, tier in
 		ctrl:       make(chan []byte, ctrlQueue),
 		stopping:   make(chan struct{}),
 		readerDone: make(chan struct{}),
+		limit:      rate.NewLimiter(wire.ClientMessageRate, wire.ClientMessageBurst),
+		limitNote:  rate.NewLimiter(1, 1),
 	}
 	c.tier.Store(int32(tier))
 	return c

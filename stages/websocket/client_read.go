@@ -99,6 +99,18 @@ func (c *client) discardInput() {
 
 // handle answers one message from the client.
 func (c *client) handle(typ int, data []byte) {
+	// A client may not make the server work, or log, as fast as it can
+	// send: messages over the rate are ignored, and it is told so at most
+	// once a second.
+	if !c.limit.Allow() {
+		c.ignored++
+		if c.limitNote.Allow() {
+			c.reject(wire.ErrRateLimited, fmt.Sprintf("%d messages ignored: at most %d a second (bursts of %d)",
+				c.ignored, wire.ClientMessageRate, wire.ClientMessageBurst))
+			c.ignored = 0
+		}
+		return
+	}
 	if typ != websocket.TextMessage {
 		c.reject(wire.ErrUnexpectedBinary, "clients may send only text messages")
 		return

@@ -566,3 +566,84 @@ func TestVanishedClientIsALostConnection(t *testing.T) {
 		}
 	}
 }
+
+// TestClientMessageRateLimit: a client that floods the server with
+// requests has the excess ignored and is told so, at most once a second;
+// the server logs only the requests it accepted, and the client keeps its
+// stream.
+func TestClientMessageRateLimit(t *testing.T) {
+	h := start(t, sink.DefaultOptions(), threeTiers())
+	c := h.dial("high")
+	const sent = 200
+	for i := range sent {
+		q := []string{"low", "medium"}[i%2]
+		if err := c.RequestQuality(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Read the answers until the server has nothing more to say:
+	// replies for the accepted requests and one rate_limited error.
+	replies, limited := 0, 0
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		m, err := c.Next(ctx)
+		cancel()
+		if err != nil {
+			break // quiet for half a second: every answer is in
+		}
+		switch {
+		case m.Quality != nil:
+			replies++
+		case m.Error != nil && m.Error.Code == wire.ErrRateLimited:
+			limited++
+		}
+	}
+	if replies > wire.ClientMessageBurst+5 || replies < wire.ClientMessageBurst/2 {
+		t.Errorf("%d of %d flooded requests answered, want about the burst of %d", replies, sent, wire.ClientMessageBurst)
+	}
+	if limited != 1 {
+		t.Errorf("%d rate_limited errors, want 1 within the first second", limited)
+	}
+	n := 0
+	for _, r := range h.logs.all() {
+		if r.msg == "quality negotiated" {
+			n++
+		}
+	}
+	if n > wire.ClientMessageBurst+6 {
+		t.Errorf("%d quality lines logged for %d requests: the log is not protected", n, sent)
+	}
+}
+
+// TestClientMessageRateLimitKeepsStream: after being rate limited, the
+// client still receives its batches.
+func TestClientMessageRateLimitKeepsStream(t *testing.T) {
+	h := start(t, sink.DefaultOptions(), threeTiers())
+	c := h.dial("low")
+	for range 100 {
+		if err := c.WriteMessage(websocket.TextMessage, []byte("{}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the rate_limited error", func() bool {
+		_, ok := h.logs.find("client message rejected", "reason", wire.ErrRateLimited)
+		return ok
+	})
+	h.consume("low", makeFrames("low", 7, 1, 64)...)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		b, err := c.NextBatch(ctx)
+		cancel()
+		var se *wire.ServerError
+		if errors.As(err, &se) {
+			continue // the answers to the flood
+		}
+		if err != nil {
+			t.Fatalf("after the flood: %v", err)
+		}
+		if len(b.Frames) != 1 || b.Frames[0].Seq != 7 {
+			t.Errorf("after the flood the client got %+v, want frame 7", b.Frames)
+		}
+		return
+	}
+}

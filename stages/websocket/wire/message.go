@@ -35,6 +35,17 @@ const (
 	ErrUnknownQuality = "unknown_quality"
 	// ErrUnexpectedBinary: clients may only send text messages.
 	ErrUnexpectedBinary = "unexpected_binary"
+	// ErrRateLimited: the client sent messages faster than the server
+	// accepts them (ClientMessageRate); the excess was ignored.
+	ErrRateLimited = "rate_limited"
+)
+
+// How fast a client may send messages: ClientMessageRate per second on
+// average, in bursts of up to ClientMessageBurst. Messages beyond that are
+// ignored and answered, at most once a second, with ErrRateLimited.
+const (
+	ClientMessageRate  = 10
+	ClientMessageBurst = 20
 )
 
 // Hello is the first message the server sends on every connection.
