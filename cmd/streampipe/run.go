@@ -36,7 +36,7 @@ func (a *app) runCommand() *cli.Command {
 		Flags: append(varFlags(), &cli.StringFlag{Name: "telemetry-listen",
 			Usage: "serve /metrics, /healthz, /readyz and /status on ADDR (host:port), or \"off\"; " +
 				"overrides the telemetry block's listen"}),
-		Description: "The first SIGINT or SIGTERM stops capture and lets frames in flight drain\n" +
+		Description: "The first SIGINT, SIGTERM or SIGHUP stops capture and lets frames in flight drain\n" +
 			"to the sinks within each pipeline's drain_timeout; a second one forces exit.\n" +
 			"With a telemetry block (or -telemetry-listen) the telemetry server runs\n" +
 			"beside the pipelines; see docs/metrics.md.",
@@ -145,13 +145,13 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 // taken for a duplicate delivery rather than a request to force exit.
 const signalEcho = 250 * time.Millisecond
 
-// handleSignals cancels the returned context on the first SIGINT or
-// SIGTERM, so pipelines drain, and exits at once on a second one (unless
-// it follows within signalEcho).
+// handleSignals cancels the returned context on the first SIGINT, SIGTERM
+// or SIGHUP (a closed terminal), so pipelines drain, and exits at once on
+// a second one (unless it follows within signalEcho).
 func (a *app) handleSignals(parent context.Context) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(parent)
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	done := make(chan struct{})
 	go func() {
 		var first time.Time
