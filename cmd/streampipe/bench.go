@@ -226,8 +226,12 @@ func printFanout(a *app, run fanoutRun) {
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "tier\tclients\ttier fps\tfps/client\tmin fps\tframes\tmissed\tbatch\tp50\tp95\tp99\tmax\t")
 	for _, t := range append(r.Tiers, r.All) {
-		fmt.Fprintf(tw, "%s\t%d\t%g\t%.2f\t%.2f\t%d\t%d (%.3f%%)\t%.2f\t%s\t%s\t%s\t%s\t\n",
-			t.Tier, t.Clients, t.TierFPS, t.FPS, t.MinFPS, t.Frames, t.Missed, 100*t.MissedRatio(),
+		tierFPS := "-" // the "all" row mixes tiers
+		if t.TierFPS > 0 {
+			tierFPS = fmt.Sprint(t.TierFPS)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t%.2f\t%d\t%d (%.3f%%)\t%.2f\t%s\t%s\t%s\t%s\t\n",
+			t.Tier, t.Clients, tierFPS, t.FPS, t.MinFPS, t.Frames, t.Missed, 100*t.MissedRatio(),
 			t.MeanBatch, ms(t.P50), ms(t.P95), ms(t.P99), ms(t.Max))
 	}
 	tw.Flush()
