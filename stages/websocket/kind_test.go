@@ -45,6 +45,7 @@ func TestFactory(t *testing.T) {
 		{name: "listen with bad port", set: set{"listen": "127.0.0.1:99999"}, wantAttr: "listen", wantText: "0 to 65535"},
 		{name: "relative path", set: set{"path": "stream"}, wantAttr: "path", wantText: "must start with /"},
 		{name: "path with query", set: set{"path": "/s?x=1"}, wantAttr: "path", wantText: "not allowed"},
+		{name: "path with non-ASCII", set: set{"path": "/ünï"}, wantAttr: "path", wantText: `character 'ü' is not allowed`},
 		{name: "path taken by viewer", set: set{"path": "/"}, wantAttr: "path", wantText: "viewer = false"},
 		{name: "path taken by script", set: set{"path": "/viewer.js"}, wantAttr: "path", wantText: "viewer"},
 		{name: "origin with path", set: set{"allowed_origins": []string{"https://a.example/app"}},

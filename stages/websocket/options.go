@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // SlowClientPolicy says what happens when a client's send queue is full.
@@ -181,7 +182,8 @@ func checkPath(path string, viewer bool) error {
 	if i := strings.IndexFunc(path, func(r rune) bool {
 		return r <= ' ' || r >= 0x7f || strings.ContainsRune(`?#%"'<>\`, r)
 	}); i >= 0 {
-		return fmt.Errorf("%q: character %q is not allowed in the path", path, path[i])
+		r, _ := utf8.DecodeRuneInString(path[i:])
+		return fmt.Errorf("%q: character %q is not allowed in the path (use ASCII letters, digits and - . _ ~ /)", path, r)
 	}
 	if viewer && (path == "/" || path == viewerScriptPath) {
 		return fmt.Errorf("%q is taken by the viewer page; choose another path or set viewer = false", path)
