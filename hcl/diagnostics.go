@@ -147,7 +147,13 @@ func blankLike(s string) string {
 
 // FilesOf returns the sources map for diagnostics about a file that was
 // not loaded with Load, such as the syntax errors of Format.
+//
+// A source that Format refuses as too large or too deep is not parsed
+// here either, and its snippets are left out.
 func FilesOf(filename string, src []byte) map[string]*hcl.File {
+	if checkSource(filename, "configuration file", filename, src, false).HasErrors() {
+		return map[string]*hcl.File{filename: {Body: hcl.EmptyBody()}}
+	}
 	// Parsing gives the file navigation, so that snippets name the
 	// enclosing block; even a broken file yields a partial one.
 	f, _ := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)

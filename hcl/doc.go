@@ -50,6 +50,14 @@
 //
 // Misuse of the API by a program (a nil registry) panics.
 //
+// Every source is checked before HCL's parsers see it: a file larger than
+// [MaxFileSize], or one that nests deeper than [MaxNesting], is refused
+// with a diagnostic, since the parsers recurse and running out of stack
+// kills the process. That applies to the configuration file, -var-file
+// files, -var and environment values, and what [Format] is given. A file
+// that cannot be read is reported at its line 1 with the operating
+// system's reason.
+//
 // [WriteDiagnostics] renders diagnostics as text with source snippets;
 // [ValidateReport] is the JSON document of `streampipe validate -json`,
 // shaped like Terraform's. Both need the sources, from [Config.Files] (or

@@ -195,7 +195,7 @@ func (l *loader) load(cfg *Config) hcl.Diagnostics {
 	}
 	l.dir = dir
 
-	file, diags := l.parseFile(l.path)
+	file, diags := l.parseFile(l.path, "configuration file", "Cannot read configuration file")
 	if file == nil {
 		return diags
 	}
@@ -236,13 +236,19 @@ func (l *loader) load(cfg *Config) hcl.Diagnostics {
 	return diags
 }
 
-// parseFile parses a native-syntax file, or a JSON one when its name ends
-// in .json.
-func (l *loader) parseFile(path string) (*hcl.File, hcl.Diagnostics) {
-	if strings.HasSuffix(path, ".json") {
-		return l.parser.ParseJSONFile(path)
+// parseFile reads and parses a native-syntax file, or a JSON one when its
+// name ends in .json. A file that cannot be read, or that checkSource
+// refuses, is reported (what names it, summary is the summary when it
+// cannot be read) and not parsed: the file returned is nil then.
+func (l *loader) parseFile(path, what, summary string) (*hcl.File, hcl.Diagnostics) {
+	src, diags := readSource(path, what, summary)
+	if diags.HasErrors() {
+		return nil, diags
 	}
-	return l.parser.ParseHCLFile(path)
+	if strings.HasSuffix(path, ".json") {
+		return l.parser.ParseJSON(src, path)
+	}
+	return l.parser.ParseHCL(src, path)
 }
 
 // files merges the parsed and the synthetic sources.

@@ -2,7 +2,6 @@ package hcl
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -211,6 +210,11 @@ func (l *loader) setRaw(v *variable, raw, from, filename string) hcl.Diagnostics
 		return nil
 	}
 	src := []byte(raw)
+	desc := fmt.Sprintf("value the %s gives variable %q", from, v.name)
+	if d := checkSource(filename, "value", desc, src, false); d.HasErrors() {
+		v.invalid()
+		return d
+	}
 	l.synthetic[filename] = &hcl.File{Body: hcl.EmptyBody(), Bytes: src}
 	expr, diags := hclsyntax.ParseExpression(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
@@ -249,14 +253,7 @@ func (l *loader) setRaw(v *variable, raw, from, filename string) hcl.Diagnostics
 
 // readVarFile applies a -var-file.
 func (l *loader) readVarFile(path string) hcl.Diagnostics {
-	if _, err := os.Stat(path); err != nil {
-		return hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Cannot read variables file",
-			Detail:   fmt.Sprintf("The -var-file %s cannot be read: %v. Check the path.", path, err),
-		}}
-	}
-	file, diags := l.parseFile(path)
+	file, diags := l.parseFile(path, "variables file", "Cannot read variables file")
 	if file == nil || diags.HasErrors() {
 		return diags
 	}
