@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"errors"
 	"time"
 
 	"github.com/streampipe/streampipe/pipeline"
@@ -44,33 +45,41 @@ var Kind = pipeline.Kind{
 			Range:   "[1,255]",
 		},
 	}},
-	New: newFromConfig,
+	Check: check,
+	New:   newFromConfig,
+}
+
+// check is the Kind's Check. The decoder has checked each range; what
+// remains is how they relate, plus values out of range that only a
+// hand-built Config can hold.
+func check(c *pipeline.Config) error {
+	window, minSize, maxSize := c.Duration("window"), c.Int("min_size"), c.Int("max_size")
+	var errs []error
+	if window < 0 || window > MaxWindow {
+		errs = append(errs, c.Errorf("window", "Window out of range",
+			"window is %v; it must be between 0s and %v.", window, MaxWindow))
+	}
+	if minSize < 1 {
+		errs = append(errs, c.Errorf("min_size", "Batch size out of range",
+			"min_size is %d; it must be between 1 and %d.", minSize, MaxSize))
+	} else if maxSize < minSize {
+		errs = append(errs, c.Errorf("max_size", "Batch size below minimum",
+			"max_size is %d but min_size is %d; a batch cannot hold fewer frames than it waits for. "+
+				"Raise max_size to at least %d or lower min_size.", maxSize, minSize, minSize))
+	}
+	return errors.Join(errs...)
 }
 
 // newFromConfig is the Kind's factory.
 func newFromConfig(c *pipeline.Config, env pipeline.Env) (any, error) {
+	if err := check(c); err != nil {
+		return nil, err
+	}
 	opts := Options{
 		Window:  c.Duration("window"),
 		MinSize: c.Int("min_size"),
 		MaxSize: c.Int("max_size"),
 	}
-
-	// The decoder has checked each range; what remains is how they relate,
-	// plus zero values that only a hand-built Config can hold.
-	if opts.Window < 0 || opts.Window > MaxWindow {
-		return nil, c.Errorf("window", "Window out of range",
-			"window is %v; it must be between 0s and %v.", opts.Window, MaxWindow)
-	}
-	if opts.MinSize < 1 {
-		return nil, c.Errorf("min_size", "Batch size out of range",
-			"min_size is %d; it must be between 1 and %d.", opts.MinSize, MaxSize)
-	}
-	if opts.MaxSize < opts.MinSize {
-		return nil, c.Errorf("max_size", "Batch size below minimum",
-			"max_size is %d but min_size is %d; a batch cannot hold fewer frames than it waits for. "+
-				"Raise max_size to at least %d or lower min_size.", opts.MaxSize, opts.MinSize, opts.MinSize)
-	}
-
 	b, err := New(opts, env)
 	if err != nil {
 		return nil, c.Errorf("", "Invalid batch settings", "%v.", err)

@@ -44,6 +44,11 @@ func TestKindErrors(t *testing.T) {
 			for k, v := range tt.set {
 				c.Set(k, v, r)
 			}
+			// The checks depend on no upstream, so Check makes them too,
+			// and the factory the same way.
+			if err := batch.Kind.Check(c); !isConfigErrorOn(err, tt.attr) {
+				t.Errorf("Check: %v, want a ConfigError on %s", err, tt.attr)
+			}
 			_, err := batch.Kind.New(c, pipeline.Env{})
 			var ce *pipeline.ConfigError
 			if !errors.As(err, &ce) || ce.Attr != tt.attr {
@@ -54,4 +59,35 @@ func TestKindErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestKindCheckReportsEverything(t *testing.T) {
+	r := pipeline.Range{Filename: "p.hcl", Start: pipeline.Pos{Line: 4, Column: 3}}
+	c := pipeline.NewConfig(batch.Kind.Spec)
+	c.Set("window", -time.Second, r).Set("min_size", 4, r).Set("max_size", 3, r)
+	err := batch.Kind.Check(c)
+	for _, attr := range []string{"window", "max_size"} {
+		if !isConfigErrorOn(err, attr) {
+			t.Errorf("Check: %v, want a ConfigError on %s", err, attr)
+		}
+	}
+	if err := batch.Kind.Check(pipeline.NewConfig(batch.Kind.Spec)); err != nil {
+		t.Errorf("Check of the defaults: %v", err)
+	}
+}
+
+// isConfigErrorOn reports whether err is or joins a ConfigError about
+// attr.
+func isConfigErrorOn(err error, attr string) bool {
+	if ce, ok := err.(*pipeline.ConfigError); ok {
+		return ce.Attr == attr
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if isConfigErrorOn(e, attr) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -25,7 +25,8 @@ var Kind = pipeline.Kind{
 			Type: pipeline.TypePath,
 			Doc: "The MJPEG file, or for format jpeg the directory (created " +
 				"if missing). Relative to the configuration file.",
-			Required: true,
+			Required:  true,
+			Exclusive: pipeline.ResourceFile,
 		},
 		{
 			Name: "format",
@@ -41,19 +42,30 @@ var Kind = pipeline.Kind{
 			Doc:  "The quality tier to record. Defaults to the stream's first (default) tier.",
 		},
 	}},
-	New: newFromConfig,
+	Check: check,
+	New:   newFromConfig,
 }
 
-// newFromConfig is the Kind's factory.
+// check is the Kind's Check: a path is given (the decoder lets path = ""
+// through).
+func check(c *pipeline.Config) error {
+	if c.String("path") == "" {
+		return c.Errorf("path", "Missing path",
+			"The file sink needs path: the file (or, for format jpeg, the directory) to write.")
+	}
+	return nil
+}
+
+// newFromConfig is the Kind's factory. Besides check, it checks the tier
+// and the content type against the stream.
 func newFromConfig(c *pipeline.Config, env pipeline.Env) (any, error) {
+	if err := check(c); err != nil {
+		return nil, err
+	}
 	opts := Options{
 		Path:   c.String("path"),
 		Format: Format(c.String("format")),
 		Tier:   c.String("tier"),
-	}
-	if opts.Path == "" {
-		return nil, c.Errorf("path", "Missing path",
-			"The file sink needs path: the file (or, for format jpeg, the directory) to write.")
 	}
 	if opts.Tier != "" {
 		if _, ok := env.Upstream.Tier(opts.Tier); !ok {

@@ -29,15 +29,18 @@ func TestKindErrors(t *testing.T) {
 		name     string
 		set      map[string]any
 		upstream pipeline.StreamInfo
-		attr     string
-		detail   []string
+		// local errors do not depend on the stream, so Check finds them.
+		local  bool
+		attr   string
+		detail []string
 	}{
-		{"missing path", map[string]any{}, tiered, "path", []string{"needs path"}},
-		{"typo in tier", map[string]any{"path": "x", "tier": "hihg"}, tiered, "tier",
+		{"missing path", map[string]any{}, tiered, true, "path", []string{"needs path"}},
+		{"empty path", map[string]any{"path": ""}, tiered, true, "path", []string{"needs path"}},
+		{"typo in tier", map[string]any{"path": "x", "tier": "hihg"}, tiered, false, "tier",
 			[]string{`No tier is called "hihg".`, `Did you mean "high"?`, `"high", "low"`}},
-		{"far-off tier", map[string]any{"path": "x", "tier": "ultra"}, tiered, "tier",
+		{"far-off tier", map[string]any{"path": "x", "tier": "ultra"}, tiered, false, "tier",
 			[]string{`No tier is called "ultra". The tiers are`}},
-		{"untiered stream", map[string]any{"path": "x", "tier": "high"}, pipeline.StreamInfo{}, "tier",
+		{"untiered stream", map[string]any{"path": "x", "tier": "high"}, pipeline.StreamInfo{}, false, "tier",
 			[]string{"no quality tiers"}},
 	}
 	for _, tt := range tests {
@@ -47,6 +50,12 @@ func TestKindErrors(t *testing.T) {
 				c.Set(k, v, r)
 			}
 			_, err := filesink.Kind.New(c, pipeline.Env{Upstream: tt.upstream})
+			switch checkErr := filesink.Kind.Check(c); {
+			case tt.local && (checkErr == nil || checkErr.Error() != err.Error()):
+				t.Errorf("Check: %v; the factory says %v", checkErr, err)
+			case !tt.local && checkErr != nil:
+				t.Errorf("Check: %v, want nil: the error depends on the stream", checkErr)
+			}
 			var ce *pipeline.ConfigError
 			if !errors.As(err, &ce) || ce.Attr != tt.attr {
 				t.Fatalf("error = %v, want a ConfigError on %s", err, tt.attr)
@@ -57,5 +66,12 @@ func TestKindErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestKindMarksPathExclusive(t *testing.T) {
+	a, ok := filesink.Kind.Spec.Attr("path")
+	if !ok || a.Exclusive != pipeline.ResourceFile {
+		t.Errorf("path: Exclusive = %q, want %q", a.Exclusive, pipeline.ResourceFile)
 	}
 }

@@ -1,6 +1,7 @@
 package quality
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -60,12 +61,60 @@ var Kind = pipeline.Kind{
 			}},
 		}},
 	},
-	New: newFromConfig,
+	Check: check,
+	New:   newFromConfig,
 }
 
-// newFromConfig is the Kind's factory. It checks what the decoder cannot:
-// tier names, tiers against the capture rate, and the default.
+// check is the Kind's Check: what the decoder cannot check and the
+// capture's rate does not change. Tier names are present and unique, each
+// tier has its fps (a hand-built Config may lack it), and the default
+// names a tier.
+func check(c *pipeline.Config) error {
+	var errs []error
+	byName := map[string]*pipeline.Config{}
+	var names []string
+	for _, b := range c.Blocks("tier") {
+		name := b.Label(0)
+		if name == "" {
+			errs = append(errs, b.Errorf("", "Missing tier name",
+				"A tier needs a name, the label clients ask for, such as tier \"high\"."))
+			continue
+		}
+		if first, dup := byName[name]; dup {
+			r := first.DefRange
+			errs = append(errs, b.Errorf("", "Duplicate tier",
+				"A tier called %q is already declared at %s:%d:%d. "+
+					"Tier names must be unique; rename or remove one.",
+				name, r.Filename, r.Start.Line, r.Start.Column))
+			continue
+		}
+		byName[name] = b
+		names = append(names, name)
+		if b.Value("fps") == nil {
+			errs = append(errs, b.Errorf("fps", "Missing tier fps",
+				"Tier %q needs fps, its frame rate.", name))
+		}
+	}
+
+	if def := c.String("default"); def != "" {
+		if len(c.Blocks("tier")) == 0 {
+			names = tierNames(DefaultTiers())
+		}
+		if !contains(names, def) {
+			errs = append(errs, c.Errorf("default", "Unknown tier",
+				"No tier is called %q.%s The tiers are %s.",
+				def, didYouMean(def, names), quoteList(names)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// newFromConfig is the Kind's factory. Besides check, it checks the tiers
+// against the capture's rate.
 func newFromConfig(c *pipeline.Config, env pipeline.Env) (any, error) {
+	if err := check(c); err != nil {
+		return nil, err
+	}
 	capture := env.Upstream.FPS
 	if !(capture > 0) {
 		return nil, c.Errorf("", "Unknown capture frame rate",
@@ -73,25 +122,12 @@ func newFromConfig(c *pipeline.Config, env pipeline.Env) (any, error) {
 				"but the capture does not declare one. Set fps on the capture.")
 	}
 
-	var opts Options
-	byName := map[string]*pipeline.Config{}
+	opts := Options{Default: c.String("default")}
 	for _, b := range c.Blocks("tier") {
 		name := b.Label(0)
-		if first, dup := byName[name]; dup {
-			r := first.DefRange
-			return nil, b.Errorf("", "Duplicate tier",
-				"A tier called %q is already declared at %s:%d:%d. "+
-					"Tier names must be unique; rename or remove one.",
-				name, r.Filename, r.Start.Line, r.Start.Column)
-		}
-		byName[name] = b
-
 		t := Tier{Name: name, FPS: b.Float("fps"), Scale: b.Float("scale")}
 		if b.Value("jpeg_quality") != nil {
 			t.JPEGQuality = b.Int("jpeg_quality")
-		}
-		if b.Value("fps") == nil {
-			return nil, b.Errorf("fps", "Missing tier fps", "Tier %q needs fps, its frame rate.", name)
 		}
 		if t.FPS > capture {
 			return nil, b.Errorf("fps", "Tier faster than its capture",
@@ -104,18 +140,6 @@ func newFromConfig(c *pipeline.Config, env pipeline.Env) (any, error) {
 			return nil, b.Errorf("", "Invalid tier", "%v.", err)
 		}
 		opts.Tiers = append(opts.Tiers, t)
-	}
-
-	if opts.Default = c.String("default"); opts.Default != "" {
-		names := tierNames(opts.Tiers)
-		if len(opts.Tiers) == 0 {
-			names = tierNames(DefaultTiers())
-		}
-		if !contains(names, opts.Default) {
-			return nil, c.Errorf("default", "Unknown tier",
-				"No tier is called %q.%s The tiers are %s.",
-				opts.Default, didYouMean(opts.Default, names), quoteList(names))
-		}
 	}
 
 	s, err := New(opts, env)

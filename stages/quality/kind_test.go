@@ -2,6 +2,7 @@ package quality_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -74,9 +75,12 @@ func TestKindDefaultTiers(t *testing.T) {
 func TestKindErrors(t *testing.T) {
 	dup := tierBlock("high", 6, 10)
 	tests := []struct {
-		name     string
-		c        *pipeline.Config
-		capture  float64
+		name    string
+		c       *pipeline.Config
+		capture float64
+		// local errors do not depend on the capture, so Check finds
+		// them too.
+		local    bool
 		wantAttr string
 		wantLine int
 		summary  string
@@ -94,6 +98,7 @@ func TestKindErrors(t *testing.T) {
 			name:     "duplicate tier",
 			c:        config(tierBlock("high", 2, 30), dup),
 			capture:  30,
+			local:    true,
 			wantAttr: "", wantLine: 6,
 			summary: "Duplicate tier",
 			detail:  []string{`"high"`, "already declared at p.hcl:2:3"},
@@ -102,6 +107,7 @@ func TestKindErrors(t *testing.T) {
 			name:     "bad default",
 			c:        config(tierBlock("high", 2, 30), tierBlock("low", 4, 10)).Set("default", "hihg", at(8)),
 			capture:  30,
+			local:    true,
 			wantAttr: "default", wantLine: 8,
 			summary: "Unknown tier",
 			detail:  []string{`"hihg"`, `Did you mean "high"?`, `"high", "low"`},
@@ -110,6 +116,7 @@ func TestKindErrors(t *testing.T) {
 			name:     "bad default among the default tiers",
 			c:        config().Set("default", "meduim", at(3)),
 			capture:  30,
+			local:    true,
 			wantAttr: "default", wantLine: 3,
 			summary: "Unknown tier",
 			detail:  []string{`Did you mean "medium"?`},
@@ -125,6 +132,14 @@ func TestKindErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			switch err := quality.Kind.Check(tt.c); {
+			case tt.local && err == nil:
+				t.Error("Check found nothing")
+			case tt.local && err.Error() != fmt.Sprint(mustNew(tt.c, tt.capture)):
+				t.Errorf("Check: %v; the factory says %v", err, mustNew(tt.c, tt.capture))
+			case !tt.local && err != nil:
+				t.Errorf("Check: %v, want nil: the error depends on the capture", err)
+			}
 			_, err := quality.Kind.New(tt.c, env(tt.capture))
 			var ce *pipeline.ConfigError
 			if !errors.As(err, &ce) {
@@ -145,5 +160,38 @@ func TestKindErrors(t *testing.T) {
 	_, err := quality.Kind.New(config(tierBlock("high", 2, 30), dup), env(30))
 	if ce := (*pipeline.ConfigError)(nil); !errors.As(err, &ce) || ce.Config != dup {
 		t.Errorf("duplicate reported on %v, want the second tier block", err)
+	}
+}
+
+// mustNew returns the factory's error.
+func mustNew(c *pipeline.Config, capture float64) error {
+	_, err := quality.Kind.New(c, env(capture))
+	return err
+}
+
+func TestKindCheckReportsEverything(t *testing.T) {
+	spec, _ := quality.Kind.Spec.Block("tier")
+	noFPS := pipeline.NewConfig(spec.Spec, "low")
+	noName := tierBlock("", 8, 10)
+	c := config(tierBlock("high", 2, 30), tierBlock("high", 4, 20), noFPS, noName).
+		Set("default", "ultra", at(10))
+	err := quality.Kind.Check(c)
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("Check: %v, want several errors", err)
+	}
+	var got []string
+	for _, e := range j.Unwrap() {
+		got = append(got, e.(*pipeline.ConfigError).Summary)
+	}
+	want := []string{"Duplicate tier", "Missing tier fps", "Missing tier name", "Unknown tier"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Check reports %q, want %q", got, want)
+	}
+
+	for _, c := range []*pipeline.Config{config(), config(tierBlock("high", 2, 60))} {
+		if err := quality.Kind.Check(c); err != nil {
+			t.Errorf("Check: %v, want nil", err)
+		}
 	}
 }

@@ -1,6 +1,8 @@
 package websocket
 
 import (
+	"errors"
+
 	"github.com/streampipe/streampipe/pipeline"
 )
 
@@ -17,15 +19,17 @@ var Kind = pipeline.Kind{
 		`With viewer = true, "/" serves a page that plays the stream.`,
 	Stability: pipeline.StabilityAlpha,
 	Spec:      spec,
+	Check:     check,
 	New:       factory,
 }
 
 var spec = pipeline.Spec{Attrs: []pipeline.Attr{
 	{
-		Name:    "listen",
-		Type:    pipeline.TypeString,
-		Doc:     `TCP address to listen on, host:port. Use 0.0.0.0:PORT to accept clients from other machines.`,
-		Default: DefaultListen,
+		Name:      "listen",
+		Type:      pipeline.TypeString,
+		Doc:       `TCP address to listen on, host:port. Use 0.0.0.0:PORT to accept clients from other machines.`,
+		Default:   DefaultListen,
+		Exclusive: pipeline.ResourceListen,
 	},
 	{
 		Name:    "path",
@@ -95,9 +99,31 @@ var spec = pipeline.Spec{Attrs: []pipeline.Attr{
 	},
 }}
 
+// check is the Kind's Check: the listen address, the stream path and the
+// origins, reported at their attribute's place in the file. New checks
+// them again, for programs that build Options themselves.
+func check(c *pipeline.Config) error {
+	var errs []error
+	if err := checkListen(c.String("listen")); err != nil {
+		errs = append(errs, c.Errorf("listen", "Invalid listen address",
+			"%v. Write host:port, such as \"127.0.0.1:8080\" or \"0.0.0.0:8080\".", err))
+	}
+	if err := checkPath(c.String("path"), c.Bool("viewer")); err != nil {
+		errs = append(errs, c.Errorf("path", "Invalid stream path", "%v.", err))
+	}
+	if _, err := parseOrigins(c.Strings("allowed_origins")); err != nil {
+		errs = append(errs, c.Errorf("allowed_origins", "Invalid origin",
+			"%v. An origin is what a browser sends: scheme://host[:port], such as \"https://example.com\".", err))
+	}
+	return errors.Join(errs...)
+}
+
 // factory converts the decoded block into Options. Like every factory it
 // touches nothing outside: the port is bound by Start.
 func factory(c *pipeline.Config, env pipeline.Env) (any, error) {
+	if err := check(c); err != nil {
+		return nil, err
+	}
 	o := Options{
 		Listen:         c.String("listen"),
 		Path:           c.String("path"),
@@ -109,20 +135,6 @@ func factory(c *pipeline.Config, env pipeline.Env) (any, error) {
 		PingInterval:   c.Duration("ping_interval"),
 		MaxMessageSize: c.Size("max_message_size"),
 		Viewer:         c.Bool("viewer"),
-	}
-
-	// Report problems at their attribute's place in the file; New checks
-	// again, for programs that build Options themselves.
-	if err := checkListen(o.Listen); err != nil {
-		return nil, c.Errorf("listen", "Invalid listen address",
-			"%v. Write host:port, such as \"127.0.0.1:8080\" or \"0.0.0.0:8080\".", err)
-	}
-	if err := checkPath(o.Path, o.Viewer); err != nil {
-		return nil, c.Errorf("path", "Invalid stream path", "%v.", err)
-	}
-	if _, err := parseOrigins(o.AllowedOrigins); err != nil {
-		return nil, c.Errorf("allowed_origins", "Invalid origin",
-			"%v. An origin is what a browser sends: scheme://host[:port], such as \"https://example.com\".", err)
 	}
 	s, err := New(o, env)
 	if err != nil {

@@ -2,6 +2,8 @@ package websocket_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +61,13 @@ func TestFactory(t *testing.T) {
 			for k, v := range tt.set {
 				c.Set(k, v, pipeline.Range{})
 			}
+			// Every setting here is checked without the stream, so
+			// Check finds the same as the factory.
+			checkErr := sink.Kind.Check(c)
 			got, err := sink.Kind.New(c, pipeline.Env{Pipeline: "p", Upstream: threeTiers()})
+			if fmt.Sprint(checkErr) != fmt.Sprint(err) {
+				t.Errorf("Check: %v; the factory says %v", checkErr, err)
+			}
 			if tt.wantAttr == "" {
 				if err != nil {
 					t.Fatal(err)
@@ -80,6 +88,30 @@ func TestFactory(t *testing.T) {
 				t.Errorf("factory returned %v with the error", got)
 			}
 		})
+	}
+}
+
+func TestKindCheckReportsEverything(t *testing.T) {
+	c := pipeline.NewConfig(sink.Kind.Spec, "ws")
+	c.Set("listen", "localhost", pipeline.Range{}).Set("path", "stream", pipeline.Range{}).
+		Set("allowed_origins", []string{"a.example"}, pipeline.Range{})
+	j, ok := sink.Kind.Check(c).(interface{ Unwrap() []error })
+	if !ok {
+		t.Fatalf("Check: %v, want several errors", sink.Kind.Check(c))
+	}
+	var attrs []string
+	for _, e := range j.Unwrap() {
+		attrs = append(attrs, e.(*pipeline.ConfigError).Attr)
+	}
+	if want := []string{"listen", "path", "allowed_origins"}; !slices.Equal(attrs, want) {
+		t.Errorf("Check reports errors on %q, want %q", attrs, want)
+	}
+}
+
+func TestKindMarksListenExclusive(t *testing.T) {
+	a, ok := sink.Kind.Spec.Attr("listen")
+	if !ok || a.Exclusive != pipeline.ResourceListen {
+		t.Errorf("listen: Exclusive = %q, want %q", a.Exclusive, pipeline.ResourceListen)
 	}
 }
 
