@@ -19,7 +19,8 @@ import (
 // description after it is unknown, and the factories after it are not
 // called: checked against a wrong description, they would report errors
 // that are not there (a quality stage behind a broken capture would miss
-// its frame rate). Their blocks were decoded and checked all the same.
+// its frame rate). Their blocks were decoded all the same, and checked by
+// their kind's Check, which needs no stream (see decodeStage).
 func (l *loader) build(p *pipelineDecl) ([]pipeline.Node, hcl.Diagnostics) {
 	var (
 		diags    hcl.Diagnostics
@@ -74,7 +75,8 @@ func (l *loader) build(p *pipelineDecl) ([]pipeline.Node, hcl.Diagnostics) {
 	return nodes, diags
 }
 
-// factoryDiagnostics turns a factory's error into diagnostics. Each
+// factoryDiagnostics turns the error of a factory or of a kind's Check
+// into diagnostics. Each
 // *pipeline.ConfigError in it (factories may join several with errors.Join)
 // is placed where its attribute is written; other errors are placed at the
 // stage block's header.

@@ -46,7 +46,9 @@
 // whose block has errors is not built; after a stage that changes the
 // stream's description fails (a capture, quality, batch or plugin stage),
 // the factories behind it are not called either, since they would check
-// their settings against a description that is not known.
+// their settings against a description that is not known. What a kind can
+// check without the stream (its pipeline.Kind.Check) is checked for every
+// block that decoded, so those errors come out in the same run.
 //
 // Misuse of the API by a program (a nil registry) panics.
 //

@@ -86,8 +86,9 @@ type stageDecl struct {
 	duplicate bool
 
 	cfg *pipeline.Config
-	// ok is true when the block decoded without errors and every value
-	// is known, so that its factory may be called.
+	// ok is true when the block decoded without errors, every value is
+	// known and its kind's Check passed, so that its factory may be
+	// called.
 	ok bool
 }
 
@@ -167,6 +168,16 @@ func (l *loader) decodeStage(b *hcl.Block) (*stageDecl, hcl.Diagnostics) {
 	diags = diags.Extend(l.decodeContent(content, d.cfg, b.DefRange, d.describe()))
 	diags = diags.Extend(l.stageName(d, content.Attributes))
 	d.ok = !diags.HasErrors() && l.unknowns == unknowns
+
+	// What the kind checks without the stream, it checks here, for every
+	// block: the factory may never be called when a stage before this one
+	// fails (see build).
+	if d.ok && kind.Check != nil {
+		if err := kind.Check(d.cfg); err != nil {
+			diags = diags.Extend(factoryDiagnostics(err, d))
+			d.ok = false
+		}
+	}
 	return d, diags
 }
 
