@@ -129,6 +129,9 @@ type loader struct {
 
 	telemetry      *telemetry.Config
 	telemetryRange *hcl.Range
+	// telemetryConfig is the decoded telemetry block, for checkExclusive;
+	// nil unless the block is valid.
+	telemetryConfig *pipeline.Config
 
 	alerts      *alertDecls
 	alertConfig alerting.Config

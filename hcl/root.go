@@ -30,7 +30,7 @@ var rootPhases = []int{phaseVariables, phasePlugins, phasePipelines, phaseAlerts
 var phaseDone = map[int]func(l *loader) hcl.Diagnostics{
 	phaseVariables: (*loader).resolveVariables,
 	phasePlugins:   func(*loader) hcl.Diagnostics { return nil },
-	phasePipelines: func(*loader) hcl.Diagnostics { return nil },
+	phasePipelines: (*loader).checkExclusive,
 	phaseAlerts:    (*loader).finishAlerts,
 }
 
