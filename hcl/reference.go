@@ -87,13 +87,20 @@ const (
 		"m and h). A bare number is rejected, because its unit would be a guess.\n" +
 		"\n" +
 		"Sizes are a number of bytes or a string with a unit: `\"64KiB\"`, `\"16MiB\"`\n" +
-		"(powers of 1024) or `\"1.5MB\"` (powers of 1000).\n" +
+		"(powers of 1024) or `\"1.5MB\"` (powers of 1000). Units are case-insensitive,\n" +
+		"and a unit without `i` is decimal: `\"4K\"`, `\"4k\"` and `\"4KB\"` are 4000\n" +
+		"bytes, while `\"4KiB\"` is 4096.\n" +
 		"\n" +
 		"Paths are strings; a relative path is resolved against the directory of the\n" +
 		"configuration file, and so is a default path such as `\".\"`.\n" +
 		"\n" +
 		"Integers must be whole numbers. `null` leaves an attribute unset, as if it\n" +
-		"were not written."
+		"were not written.\n" +
+		"\n" +
+		"A configuration file or `-var-file` whose name ends in `.json` is read in\n" +
+		"HCL's JSON syntax (the same blocks and attributes, written as JSON objects);\n" +
+		"any other name, in HCL's native syntax. A file may be at most 4 MiB and nest\n" +
+		"brackets, braces, parentheses and templates at most 256 levels deep."
 
 	refPipeline = "Declares a pipeline. Its blocks are its stages, in this order:\n" +
 		"\n" +
@@ -113,7 +120,14 @@ const (
 		"in logs, metrics and errors. It defaults to the block type (`capture`,\n" +
 		"`buffer`, `quality`, `batch`), the kind of a sink, or the second label of a\n" +
 		"`stage` block. Names are unique within a pipeline, so a second buffer, or a\n" +
-		"second sink of the same kind, needs a `name`."
+		"second sink of the same kind, needs a `name`.\n" +
+		"\n" +
+		"Attributes marked \"unique in the file\" name a resource that one user\n" +
+		"holds: no two stages of a file, in the same pipeline or not, may listen on\n" +
+		"the same address (nor on the telemetry block's) or write the same file. A\n" +
+		"default counts as written. Listen addresses conflict on the same port when\n" +
+		"their hosts are equal or one is a wildcard (`0.0.0.0`, `::` or none); port\n" +
+		"0, any free port, never conflicts."
 
 	refPlugin = "Declares a plugin: a program built with streampipe's plugin SDK that\n" +
 		"provides the stage kind NAME, used as `stage \"NAME\" \"LABEL\" { ... }` in any\n" +
@@ -225,6 +239,9 @@ func attrAllowed(a pipeline.Attr) string {
 	}
 	if len(a.OneOf) > 0 {
 		parts = append(parts, "one of "+quoteList(a.OneOf))
+	}
+	if a.Exclusive != "" {
+		parts = append(parts, "unique in the file")
 	}
 	return strings.Join(parts, "; ")
 }

@@ -84,6 +84,37 @@ func TestReferenceText(t *testing.T) {
 	}
 }
 
+// TestReferenceValues checks that the values section explains what users
+// ask about: the case and base of size units, JSON files, the limits.
+func TestReferenceValues(t *testing.T) {
+	for _, format := range []string{ReferenceMarkdown, ReferenceText} {
+		t.Run(format, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := WriteReference(&buf, tableRegistry(t), format); err != nil {
+				t.Fatal(err)
+			}
+			// The text format rewraps the prose.
+			out := strings.Join(strings.Fields(buf.String()), " ")
+			for _, want := range []string{
+				"Units are case-insensitive",
+				"4K", "are 4000 bytes", "4KiB", "is 4096",
+				"ends in", ".json", "is read in HCL's JSON syntax",
+				"at most 4 MiB", "256 levels deep",
+				`marked "unique in the file"`, "port 0",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("reference lacks %q", want)
+				}
+			}
+			// The paragraph, the websocket sink's listen and the file
+			// sink's path.
+			if n := strings.Count(out, "unique in the file"); n < 3 {
+				t.Errorf("reference says \"unique in the file\" %d times, want at least 3", n)
+			}
+		})
+	}
+}
+
 func TestReferenceUnknownFormat(t *testing.T) {
 	if err := WriteReference(&bytes.Buffer{}, testRegistry(), "html"); err == nil {
 		t.Error("WriteReference accepted format html")

@@ -275,10 +275,19 @@ func typeMismatch(a pipeline.Attr, rng hcl.Range, err error) hcl.Diagnostics {
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  "Incorrect attribute value type",
-		Detail: fmt.Sprintf("Inappropriate value for attribute %q: %s. Write a %s, such as %s = %s.",
-			a.Name, err, a.Type, a.Name, exampleValue(a)),
+		Detail: fmt.Sprintf("Inappropriate value for attribute %q: %s. Write %s %s, such as %s = %s.",
+			a.Name, err, article(a.Type.String()), a.Type, a.Name, exampleValue(a)),
 		Subject: rng.Ptr(),
 	}}
+}
+
+// article returns the indefinite article for a word: "an integer", "a
+// size".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // tooLarge reports a value that does not fit the Go type of a.

@@ -31,6 +31,13 @@ func TestDecodeValue(t *testing.T) {
 		{name: "duration of wrong type", attr: dur, expr: `["1s"]`, summary: "Incorrect attribute value type"},
 		{name: "size binary unit", attr: size, expr: `"64KiB"`, want: int64(64 << 10)},
 		{name: "size decimal unit", attr: size, expr: `"1.5MB"`, want: int64(1_500_000)},
+		// As the reference says: units are case-insensitive, and K is
+		// decimal where KiB is binary.
+		{name: "size decimal K", attr: size, expr: `"4K"`, want: int64(4000)},
+		{name: "size lower-case k", attr: size, expr: `"4k"`, want: int64(4000)},
+		{name: "size KB", attr: size, expr: `"4KB"`, want: int64(4000)},
+		{name: "size lower-case kib", attr: size, expr: `"4kib"`, want: int64(4096)},
+		{name: "size upper-case MIB", attr: size, expr: `"2MIB"`, want: int64(2 << 20)},
 		{name: "size bare bytes", attr: size, expr: `2048`, want: int64(2048)},
 		{name: "size string of bytes", attr: size, expr: `"4096"`, want: int64(4096)},
 		{name: "size out of range in bytes", attr: size, expr: `"1KB"`, summary: "Value out of range"},
