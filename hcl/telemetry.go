@@ -70,10 +70,10 @@ func (l *loader) decodeTelemetry(b *hcl.Block) hcl.Diagnostics {
 	cfg := pipeline.NewConfig(telemetrySpec)
 	cfg.DefRange = toPipelineRange(b.DefRange)
 	diags = diags.Extend(l.decodeContent(content, cfg, b.DefRange, "telemetry"))
-	if diags.HasErrors() {
-		return diags
-	}
 
+	// The settings that decoded are checked even when others did not, so
+	// that one pass reports every mistake in the block. An attribute that
+	// failed to decode reads as its default here, which is valid.
 	tc := telemetry.Config{
 		Listen:      cfg.String("listen"),
 		Path:        cfg.String("path"),
@@ -82,11 +82,31 @@ func (l *loader) decodeTelemetry(b *hcl.Block) hcl.Diagnostics {
 		QueueWarn:   cfg.Int("queue_warn"),
 		Profiling:   cfg.Bool("profiling"),
 	}
+	invalid := func(attr string, err error) {
+		if err == nil {
+			return
+		}
+		rng := toHCLRange(cfg.Range(attr))
+		diags = diags.Append(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid telemetry setting",
+			Detail:   fmt.Sprintf("%v.", err),
+			Subject:  rng.Ptr(),
+		})
+	}
+	invalid("listen", telemetry.CheckListen(tc.Listen))
+	invalid("path", telemetry.CheckPath(tc.Path))
 	for _, p := range cfg.Strings("disks") {
+		if err := telemetry.CheckDisk(p); err != nil {
+			invalid("disks", err)
+			continue
+		}
+		// Join cleans too: /tmp/x/../x is /tmp/x, one file system and
+		// one series.
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(l.dir, p)
 		}
-		tc.Disks = append(tc.Disks, p)
+		tc.Disks = append(tc.Disks, filepath.Clean(p))
 	}
 	if blocks := cfg.Blocks("otlp"); len(blocks) == 1 {
 		o := blocks[0]
@@ -99,22 +119,13 @@ func (l *loader) decodeTelemetry(b *hcl.Block) hcl.Diagnostics {
 		diags = diags.Extend(d)
 		tc.OTLP.Headers = headers
 	}
-
-	// What only the telemetry package can check (a listen address that is
-	// not host:port, a path taken by another endpoint).
-	if err := tc.Check(); err != nil {
-		attr := "listen"
-		if tc.Listen == telemetry.ListenOff || validHostPort(tc.Listen) {
-			attr = "path"
-		}
-		rng := toHCLRange(cfg.Range(attr))
-		diags = diags.Append(&hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid telemetry setting",
-			Detail:   fmt.Sprintf("%v.", err),
-			Subject:  rng.Ptr(),
-		})
+	if diags.HasErrors() {
+		return diags
 	}
+
+	// Anything else the telemetry package refuses (the checks above
+	// should have found it all), on the block.
+	invalid("", tc.Check())
 	if !diags.HasErrors() {
 		l.telemetry = &tc
 	}
@@ -153,8 +164,4 @@ func otlpHeaders(o *pipeline.Config) (map[string]string, hcl.Diagnostics) {
 		out[k] = s
 	}
 	return out, nil
-}
-
-func validHostPort(s string) bool {
-	return telemetry.Config{Listen: s}.Check() == nil
 }

@@ -98,6 +98,12 @@ func TestTelemetryBlockErrors(t *testing.T) {
   }
 }`, "Invalid OTLP headers", "not a string"},
 		{"interval", `telemetry { interval = "0s" }`, "", "interval"},
+		{"empty disk", `telemetry { disks = [""] }`, "Invalid telemetry setting", "empty path"},
+		{"path with query", `telemetry { path = "/metrics?x=1" }`, "Invalid telemetry setting", "query"},
+		{"path with fragment", `telemetry { path = "/metrics#top" }`, "Invalid telemetry setting", "query"},
+		{"unclean path", `telemetry { path = "/a//metrics" }`, "Invalid telemetry setting", `write "/a/metrics"`},
+		{"path with space", `telemetry { path = "/my metrics" }`, "Invalid telemetry setting", "not allowed"},
+		{"path with wildcard", `telemetry { path = "/{x}" }`, "Invalid telemetry setting", "not allowed"},
 		{"unknown", `telemetry { port = 1 }`, "Unsupported argument", "port"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,5 +122,47 @@ func TestTelemetryBlockErrors(t *testing.T) {
 				t.Errorf("no placed diagnostic %q containing %q in:\n%v", tc.summary, tc.detail, diags)
 			}
 		})
+	}
+}
+
+// TestTelemetryBlockReportsEveryError: one load names every wrong
+// setting of the block, each at its own attribute, not only the first.
+func TestTelemetryBlockReportsEveryError(t *testing.T) {
+	src := `telemetry {
+  listen     = "nonsense"
+  queue_warn = 0
+  path       = "/metrics?x=1"
+  disks      = [""]
+}
+` + telemetryPipeline
+	_, diags := Load(writeConfig(t, src), Options{Registry: stages.Registry()})
+	want := map[int]string{2: "host:port", 3: "queue_warn", 4: "query", 5: "empty path"}
+	for line, text := range want {
+		found := false
+		for _, d := range diags {
+			if d.Subject != nil && d.Subject.Start.Line == line && strings.Contains(d.Summary+" "+d.Detail, text) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no error on line %d mentioning %q in:\n%v", line, text, diags)
+		}
+	}
+}
+
+// TestTelemetryDisksAreCleaned: two spellings of one directory are one
+// path, so that a file system is reported as one series.
+func TestTelemetryDisksAreCleaned(t *testing.T) {
+	path := writeConfig(t, `telemetry {
+  disks = ["/tmp/x/../x", "out/./a/", "/var//tmp"]
+}
+`+telemetryPipeline)
+	cfg, diags := Load(path, Options{Registry: stages.Registry()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	want := []string{"/tmp/x", filepath.Join(filepath.Dir(path), "out", "a"), "/var/tmp"}
+	if d := cmp.Diff(want, cfg.Telemetry.Disks); d != "" {
+		t.Errorf("disks (-want +got):\n%s", d)
 	}
 }

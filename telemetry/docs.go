@@ -20,7 +20,10 @@ var docGroups = []struct{ prefix, title, intro string }{
 	{"", "Process and host",
 		"Sampled every `interval` of the telemetry block. The `go.*`, `process.cpu.time` and `system.*` " +
 			"metrics not marked gopsutil come from the OpenTelemetry runtime and host instrumentation, " +
-			"with their own label names."},
+			"with their own label names, and are read at each scrape. The deprecated `runtime.*` metrics " +
+			"the runtime instrumentation adds when `OTEL_GO_X_DEPRECATED_RUNTIME_METRICS` is set are " +
+			"dropped, so a scrape holds exactly the metrics of this page."},
+	{"target_info", "Exporter", ""},
 	{"streampipe.alert.", "Alerts", "Recorded by the alert engine; docs/alerts.md describes the rules."},
 	{"streampipe.redis.", "Redis", "Reserved for the state issue."},
 }
@@ -132,10 +135,13 @@ func docLabels(in Instrument) string {
 	return strings.Join(labels, ", ")
 }
 
+// docBuckets lists a histogram's bounds exactly as the Prometheus text
+// format writes them in le labels (shortest representation), so the
+// docs and a scrape agree character for character.
 func docBuckets(in Instrument) string {
 	parts := make([]string, len(in.Buckets))
 	for i, b := range in.Buckets {
-		parts[i] = strconv.FormatFloat(b, 'g', 4, 64)
+		parts[i] = strconv.FormatFloat(b, 'g', -1, 64)
 	}
 	return strings.Join(parts, ", ")
 }

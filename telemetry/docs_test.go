@@ -3,9 +3,12 @@ package telemetry_test
 import (
 	"bytes"
 	"flag"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,5 +68,78 @@ func TestPromtoolAcceptsTheScrape(t *testing.T) {
 	}
 	if s := strings.TrimSpace(string(out)); s != "" {
 		t.Errorf("promtool check metrics found problems:\n%s", s)
+	}
+}
+
+// documentedMetrics returns the Prometheus names docs/metrics.md lists in
+// its tables, and each histogram's bucket bounds as written there.
+func documentedMetrics(t *testing.T) (names map[string]bool, buckets map[string][]string) {
+	t.Helper()
+	doc, err := os.ReadFile(testenv.Path(t, "docs", "metrics.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, buckets = map[string]bool{}, map[string][]string{}
+	row := regexp.MustCompile("^\\| `([a-zA-Z_:][a-zA-Z0-9_:]*)` \\| (.*) \\|$")
+	inBuckets := false
+	for _, line := range strings.Split(string(doc), "\n") {
+		if strings.HasPrefix(line, "## ") {
+			inBuckets = line == "## Histogram buckets"
+		}
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		if inBuckets {
+			buckets[m[1]] = strings.Split(m[2], ", ")
+		} else {
+			names[m[1]] = true
+		}
+	}
+	if len(names) == 0 || len(buckets) == 0 {
+		t.Fatal("docs/metrics.md has no metric tables")
+	}
+	return names, buckets
+}
+
+// TestScrapeHoldsOnlyDocumentedMetrics: every metric family a scrape
+// exposes, the libraries' and the exporter's included, is in
+// docs/metrics.md.
+func TestScrapeHoldsOnlyDocumentedMetrics(t *testing.T) {
+	documented, _ := documentedMetrics(t)
+	byName, _ := scrapeAll(t)
+	for name := range byName {
+		if !documented[name] {
+			t.Errorf("%s is in the scrape but not in docs/metrics.md; declare it in the table", name)
+		}
+	}
+}
+
+// TestHistogramBoundsMatchTheDocs: the le labels of every histogram in
+// the text exposition are, character for character, the bounds
+// docs/metrics.md lists.
+func TestHistogramBoundsMatchTheDocs(t *testing.T) {
+	_, documented := documentedMetrics(t)
+	_, tel := scrapeAll(t)
+	rec := httptest.NewRecorder()
+	tel.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	le := regexp.MustCompile(`^([a-z_:]+)_bucket\{.*le="([^"]+)"`)
+	scraped := map[string][]string{}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		m := le.FindStringSubmatch(line)
+		if m == nil || m[2] == "+Inf" || seen[m[1]+" "+m[2]] {
+			continue
+		}
+		seen[m[1]+" "+m[2]] = true
+		scraped[m[1]] = append(scraped[m[1]], m[2])
+	}
+	if len(scraped) == 0 {
+		t.Fatal("no histogram in the scrape")
+	}
+	for name, bounds := range scraped {
+		if want := documented[name]; !slices.Equal(bounds, want) {
+			t.Errorf("%s: the scrape's le labels are\n%v\nthe docs list\n%v", name, bounds, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package telemetry_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -66,7 +67,8 @@ func (fakePlugin) PluginStats() plugins.Stats {
 		if i == 4 { // 0.8 ms
 			cum = 3
 		}
-		rt.Buckets = append(rt.Buckets, plugins.Bucket{UpperBound: time.Duration(b * float64(time.Second)), Count: cum})
+		ub := time.Duration(math.Round(b * float64(time.Second)))
+		rt.Buckets = append(rt.Buckets, plugins.Bucket{UpperBound: ub, Count: cum})
 	}
 	rt.Buckets = append(rt.Buckets, plugins.Bucket{Count: cum})
 	return plugins.Stats{Plugin: "fake", Up: true, Restarts: 2, Failures: 3, RoundTrip: rt}

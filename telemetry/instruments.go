@@ -1,5 +1,7 @@
 package telemetry
 
+import "time"
+
 // Kind is the kind of an instrument, as OpenTelemetry defines it.
 type Kind int
 
@@ -81,17 +83,18 @@ const (
 	BatchSize         = "streampipe.batch.size"
 	BatchWaitDuration = "streampipe.batch.wait.duration"
 
-	WSConnectionsActive = "streampipe.websocket.connections.active"
-	WSConnectionsOpened = "streampipe.websocket.connections.opened"
-	WSConnectionsClosed = "streampipe.websocket.connections.closed"
-	WSSessionDuration   = "streampipe.websocket.session.duration"
-	WSClients           = "streampipe.websocket.clients"
-	WSQualityChanges    = "streampipe.websocket.quality.changes"
-	WSMessagesSent      = "streampipe.websocket.messages.sent"
-	WSFramesSent        = "streampipe.websocket.frames.sent"
-	WSBytesSent         = "streampipe.websocket.bytes.sent"
-	WSSendQueueDepth    = "streampipe.websocket.send_queue.depth"
-	WSFrameLatency      = "streampipe.websocket.frame.latency"
+	WSConnectionsActive  = "streampipe.websocket.connections.active"
+	WSConnectionsOpened  = "streampipe.websocket.connections.opened"
+	WSConnectionsClosed  = "streampipe.websocket.connections.closed"
+	WSConnectionsRefused = "streampipe.websocket.connections.refused"
+	WSSessionDuration    = "streampipe.websocket.session.duration"
+	WSClients            = "streampipe.websocket.clients"
+	WSQualityChanges     = "streampipe.websocket.quality.changes"
+	WSMessagesSent       = "streampipe.websocket.messages.sent"
+	WSFramesSent         = "streampipe.websocket.frames.sent"
+	WSBytesSent          = "streampipe.websocket.bytes.sent"
+	WSSendQueueDepth     = "streampipe.websocket.send_queue.depth"
+	WSFrameLatency       = "streampipe.websocket.frame.latency"
 
 	PluginRestarts          = "streampipe.plugin.restarts"
 	PluginFailures          = "streampipe.plugin.failures"
@@ -104,14 +107,24 @@ const (
 	StreampipeDiskUsage       = "streampipe.disk.usage"
 	StreampipeDiskUtilization = "streampipe.disk.utilization"
 
-	GoMemoryUsed      = "go.memory.used"
-	GoMemoryGCGoal    = "go.memory.gc.goal"
-	GoMemoryAllocated = "go.memory.allocated"
-	GoGoroutineCount  = "go.goroutines"
-	ProcessCPUTime    = "process.cpu.time"
-	SystemMemoryUsage = "system.memory.usage"
-	SystemMemoryUtil  = "system.memory.utilization"
-	SystemNetworkIO   = "system.network.io"
+	GoMemoryUsed        = "go.memory.used"
+	GoMemoryLimit       = "go.memory.limit"
+	GoMemoryGCGoal      = "go.memory.gc.goal"
+	GoMemoryAllocated   = "go.memory.allocated"
+	GoMemoryAllocations = "go.memory.allocations"
+	GoGoroutineCount    = "go.goroutines"
+	GoProcessorLimit    = "go.processor.limit"
+	GoConfigGOGC        = "go.config.gogc"
+	ProcessCPUTime      = "process.cpu.time"
+	SystemCPUTime       = "system.cpu.time"
+	SystemMemoryUsage   = "system.memory.usage"
+	SystemMemoryUtil    = "system.memory.utilization"
+	SystemNetworkIO     = "system.network.io"
+
+	// TargetInfo is not an instrument: the Prometheus exporter writes the
+	// OpenTelemetry resource (service name and version, SDK) as this one
+	// series, so that queries can join on it.
+	TargetInfo = "target_info"
 
 	RedisLatency = "streampipe.redis.latency"
 
@@ -156,10 +169,15 @@ var (
 	// PluginRoundTripBuckets are the plugin supervisor's own round-trip
 	// buckets: 50 µs doubling to about 13 s. The histogram is exported
 	// from the supervisor's counts, so its bounds are the supervisor's.
+	//
+	// The supervisor's bounds are whole nanoseconds; each is converted
+	// with one division, so a bound is the double nearest its decimal
+	// value and prints as that value (1.6384, not the 1.6383999999999999
+	// that doubling a float, or Duration.Seconds, arrives at).
 	PluginRoundTripBuckets = func() []float64 {
 		var b []float64
-		for s := 50e-6; s < 15; s *= 2 {
-			b = append(b, s)
+		for d := 50 * time.Microsecond; d < 15*time.Second; d *= 2 {
+			b = append(b, seconds(d))
 		}
 		return b
 	}()
@@ -184,6 +202,7 @@ const (
 	srcProcess   = "gopsutil"
 	srcGoRuntime = "OpenTelemetry runtime instrumentation"
 	srcHost      = "OpenTelemetry host instrumentation"
+	srcExporter  = "OpenTelemetry Prometheus exporter"
 	srcRedis     = "reserved: recorded once Redis state exists"
 )
 
@@ -276,6 +295,11 @@ var table = []Instrument{
 			"pipeline_failed, slow_client, write_timeout, ping_timeout, too_big, connection_lost, other) " +
 			"and close code (codes the sink does not use itself count as 0).",
 		Labels: []string{LabelPipeline, LabelStage, LabelReason, LabelCode}, Source: srcWebSocket},
+	{Name: WSConnectionsRefused, Kind: Counter, Unit: "{connection}",
+		Description: "Client connections refused after the upgrade, by reason: full (max_clients reached, " +
+			"close code 1013), origin (the page's origin is not in allowed_origins, 1008), closing (the " +
+			"sink was shutting down, 1001), internal (the sink could not build the hello, 1011).",
+		Labels: []string{LabelPipeline, LabelStage, LabelReason}, Source: srcWebSocket},
 	{Name: WSSessionDuration, Kind: Histogram, Number: Float64, Unit: "s",
 		Description: "Length of ended client sessions.",
 		Labels:      nameLabels, Buckets: SessionBuckets, Source: srcWebSocket},
@@ -321,11 +345,14 @@ var table = []Instrument{
 		Description: "Resident set size (RSS) of the streampipe process.",
 		Source:      srcProcess},
 	{Name: ProcessCPUUtilization, Kind: Gauge, Observable: true, Number: Float64, Unit: "1",
-		Description: "CPU used by the process since the previous sample, as a share of all cores (0 to 1).",
-		Source:      srcProcess},
+		Description: "CPU used by the process since the previous sample, as a share of all cores (0 to 1). " +
+			"Measured over at least 0.9 s (the sampling interval, if longer); absent until the first such " +
+			"interval has passed.",
+		Source: srcProcess},
 	{Name: SystemCPUUtilization, Kind: Gauge, Observable: true, Number: Float64, Unit: "1",
-		Description: "CPU used by the whole machine since the previous sample, as a share of all cores (0 to 1).",
-		Source:      srcProcess},
+		Description: "CPU used by the whole machine since the previous sample, as a share of all cores (0 to 1). " +
+			"Measured like process.cpu.utilization.",
+		Source: srcProcess},
 	{Name: StreampipeDiskUsage, Kind: Gauge, Observable: true, Unit: "By",
 		Description: "Bytes used on the file system holding each path streampipe writes to.",
 		Labels:      []string{LabelPath}, Source: srcProcess},
@@ -339,19 +366,35 @@ var table = []Instrument{
 		Description: "Memory used by the Go runtime: go.memory.type=stack for goroutine stacks, " +
 			"other for the heap and runtime structures.",
 		Labels: []string{"go.memory.type"}, Source: srcGoRuntime},
+	{Name: GoMemoryLimit, Kind: UpDownCounter, Observable: true, Unit: "By", External: true,
+		Description: "The Go runtime's memory limit; present only when one is set (GOMEMLIMIT).",
+		Source:      srcGoRuntime},
 	{Name: GoMemoryGCGoal, Kind: UpDownCounter, Observable: true, Unit: "By", External: true,
 		Description: "Heap size target of the next garbage collection.",
 		Source:      srcGoRuntime},
 	{Name: GoMemoryAllocated, Kind: Counter, Observable: true, Unit: "By", External: true,
 		Description: "Bytes allocated on the heap since the process started.",
 		Source:      srcGoRuntime},
+	{Name: GoMemoryAllocations, Kind: Counter, Observable: true, Unit: "{allocation}", External: true,
+		Description: "Heap allocations since the process started.",
+		Source:      srcGoRuntime},
 	{Name: GoGoroutineCount, Kind: UpDownCounter, Observable: true, Unit: "{goroutine}", External: true,
 		Description: "Live goroutines. The instrumentation calls it go.goroutine.count; a view renames it, " +
 			"since Prometheus reserves the _count suffix for histograms and summaries.",
 		Source: srcGoRuntime},
+	{Name: GoProcessorLimit, Kind: UpDownCounter, Observable: true, Unit: "{thread}", External: true,
+		Description: "Threads that may run Go code at once (GOMAXPROCS).",
+		Source:      srcGoRuntime},
+	{Name: GoConfigGOGC, Kind: UpDownCounter, Observable: true, Unit: "%", External: true,
+		Description: "The garbage collector's heap growth target, GOGC (100 unless set).",
+		Source:      srcGoRuntime},
 	{Name: ProcessCPUTime, Kind: Counter, Observable: true, Number: Float64, Unit: "s", External: true,
 		Description: "CPU time used by the process, by cpu.mode (user, system).",
 		Labels:      []string{"cpu.mode"}, Source: srcHost},
+	{Name: SystemCPUTime, Kind: Counter, Observable: true, Number: Float64, Unit: "s", External: true,
+		Description: "CPU time of the whole machine, summed over its logical CPUs, by cpu.mode (user, " +
+			"system, idle, other: nice, iowait, interrupts, steal and guests).",
+		Labels: []string{"cpu.mode"}, Source: srcHost},
 	{Name: SystemMemoryUsage, Kind: UpDownCounter, Observable: true, Unit: "By", External: true,
 		Description: "Memory of the machine, by system.memory.state (used, free).",
 		Labels:      []string{"system.memory.state"}, Source: srcHost},
@@ -362,6 +405,15 @@ var table = []Instrument{
 		Description: "Bytes the machine's network interfaces moved, by network.io.direction " +
 			"(receive = in, transmit = out).",
 		Labels: []string{"network.io.direction"}, Source: srcHost},
+
+	// The resource, written by the Prometheus exporter.
+	{Name: TargetInfo, Kind: Gauge, Observable: true, External: true,
+		Description: "Always 1; its labels describe the process: service.name (streampipe), " +
+			"service.version, and the OpenTelemetry SDK's name, language and version. Only in the " +
+			"Prometheus exposition; OTLP carries the same as the resource of every metric.",
+		Labels: []string{"service.name", "service.version", "telemetry.sdk.language", "telemetry.sdk.name",
+			"telemetry.sdk.version"},
+		Source: srcExporter},
 
 	// Alerts, from the alert engine (package alerting).
 	{Name: AlertTransitions, Kind: Counter, Unit: "{transition}",

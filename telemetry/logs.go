@@ -73,7 +73,13 @@ func (t *Telemetry) logSummaries(ctx context.Context, prev map[*stageObserver]ma
 		}
 	}
 
+	// The resource summary waits for a real sample: before one interval
+	// has been measured, CPU shares and busy are start-up values (0, or
+	// a share of a few milliseconds), not the process's use.
 	r := t.resources.current()
+	if r.startup || !t.resources.sampled.Load() || !t.rates.hasMeasured() {
+		return
+	}
 	attrs := []any{
 		slog.Group("resources",
 			"rss_bytes", r.RSS, "heap_bytes", r.Heap, "goroutines", r.Goroutines,

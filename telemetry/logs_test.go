@@ -58,16 +58,17 @@ func TestPeriodicLogs(t *testing.T) {
 	p, _ := stoppingPipeline(t, tel)
 	tel.Attach(p)
 	const every = 300 * time.Millisecond
+	start := time.Now()
 	if err := tel.Start(context.Background(), telemetry.Config{Listen: telemetry.ListenOff,
 		Interval: 50 * time.Millisecond, LogInterval: every, QueueWarn: 2}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
-	start := time.Now()
 	go func() { runErr <- p.Run(ctx) }()
-	poll(t, "two drop summaries", 30*time.Second, func() bool {
-		return len(logs.events(t, telemetry.EventFramesDropped)) >= 2
+	poll(t, "two drop summaries and a resource summary", 30*time.Second, func() bool {
+		return len(logs.events(t, telemetry.EventFramesDropped)) >= 2 &&
+			len(logs.events(t, telemetry.EventResourceSummary)) >= 1
 	})
 	cancel()
 	if err := <-runErr; err != nil {
@@ -118,14 +119,31 @@ func TestPeriodicLogs(t *testing.T) {
 		t.Error("no queue length lines at debug level")
 	}
 
-	// The resource summary names the busiest stage.
+	// The resource summary names the busiest stage, whose busy share is
+	// at most 1. The first rounds, before a full interval was measured,
+	// are left out: their CPU shares and busy would be start-up values.
 	sums := logs.events(t, telemetry.EventResourceSummary)
 	if len(sums) == 0 {
 		t.Fatal("no resource summary")
 	}
-	res, _ := sums[0]["resources"].(map[string]any)
-	if sums[0]["stage"] == nil || res == nil || res["rss_bytes"].(float64) <= 0 || res["goroutines"].(float64) <= 0 {
-		t.Errorf("resource summary %v", sums[0])
+	for _, sum := range sums {
+		res, _ := sum["resources"].(map[string]any)
+		if sum["stage"] == nil || res == nil || res["rss_bytes"].(float64) <= 0 || res["goroutines"].(float64) <= 1 {
+			t.Errorf("resource summary %v", sum)
+			continue
+		}
+		for _, share := range []any{sum["busy"], res["process_cpu"], res["system_cpu"]} {
+			if v, ok := share.(float64); !ok || v < 0 || v > 1 {
+				t.Errorf("resource summary with a share of %v: %v", share, sum)
+			}
+		}
+		at, err := time.Parse(time.RFC3339Nano, sum["time"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at.Sub(start) < 900*time.Millisecond {
+			t.Errorf("resource summary %v after start, before a full interval was measured: %v", at.Sub(start), sum)
+		}
 	}
 
 	// Capture timing: sampled, one frame per 10 s of capture.

@@ -2,6 +2,7 @@ package telemetry_test
 
 import (
 	"context"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -147,14 +148,19 @@ func TestTableCreates(t *testing.T) {
 }
 
 // scrapeAll runs the test pipeline with every recorder used once, then
-// gathers the Prometheus registry.
+// gathers the Prometheus registry once the CPU shares have been measured
+// over a real interval. A memory limit is set meanwhile, so that the Go
+// runtime's go.memory.limit, reported only when one is set, is there too.
 func scrapeAll(t *testing.T) (map[string]*dto.MetricFamily, *telemetry.Telemetry) {
 	t.Helper()
+	old := debug.SetMemoryLimit(1 << 50)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
 	tel := newTelemetry(t, telemetry.Options{})
 	p, _ := testPipeline(t, 101)
 	tel.Attach(p)
 	tel.SetDiskPaths([]string{t.TempDir()})
-	if err := tel.Start(context.Background(), telemetry.Config{Listen: telemetry.ListenOff}); err != nil {
+	cfg := telemetry.Config{Listen: telemetry.ListenOff, Interval: 50 * time.Millisecond}
+	if err := tel.Start(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Run(context.Background()); err != nil {
@@ -173,17 +179,23 @@ func scrapeAll(t *testing.T) (map[string]*dto.MetricFamily, *telemetry.Telemetry
 	ws.TierChanged(0, 1, "requested")
 	ws.Opened(1)
 	ws.Closed(1, "client_closed", 1000, 3*time.Second)
+	ws.Refused("full")
 	telemetry.NewBatch(env).Waited("high", 5*time.Millisecond)
 	telemetry.NewCapture(env).Restarted()
 
-	families, err := tel.Gatherer().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := map[string]*dto.MetricFamily{}
-	for _, mf := range families {
-		byName[mf.GetName()] = mf
-	}
+	var byName map[string]*dto.MetricFamily
+	cpu, _ := telemetry.PrometheusName(telemetry.SystemCPUUtilization)
+	poll(t, "a measured CPU share", 30*time.Second, func() bool {
+		families, err := tel.Gatherer().Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		byName = map[string]*dto.MetricFamily{}
+		for _, mf := range families {
+			byName[mf.GetName()] = mf
+		}
+		return byName[cpu] != nil
+	})
 	return byName, tel
 }
 

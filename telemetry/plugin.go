@@ -89,12 +89,12 @@ func roundTripPoint(rt plugins.RoundTrip, s *stageObserver, start, now time.Time
 		Attributes: s.attrs,
 		StartTime:  start,
 		Time:       now,
-		Sum:        rt.Sum.Seconds(),
+		Sum:        seconds(rt.Sum),
 	}
 	var prev uint64
 	for _, b := range rt.Buckets {
 		if b.UpperBound > 0 {
-			dp.Bounds = append(dp.Bounds, b.UpperBound.Seconds())
+			dp.Bounds = append(dp.Bounds, seconds(b.UpperBound))
 		}
 		dp.BucketCounts = append(dp.BucketCounts, b.Count-prev)
 		prev = b.Count
@@ -103,7 +103,14 @@ func roundTripPoint(rt plugins.RoundTrip, s *stageObserver, start, now time.Time
 	// by one while round trips go on, so take the total from them.
 	dp.Count = prev
 	if rt.Count > 0 {
-		dp.Max = metricdata.NewExtrema(rt.Max.Seconds())
+		dp.Max = metricdata.NewExtrema(seconds(rt.Max))
 	}
 	return dp
 }
+
+// seconds converts d to seconds with a single rounding, so that a whole
+// number of microseconds such as 1.6384 s becomes the double nearest that
+// decimal. (Duration.Seconds adds the whole and fractional seconds, two
+// roundings, and yields 1.6383999999999999, which is what a Prometheus
+// bucket label would then say.)
+func seconds(d time.Duration) float64 { return float64(d) / float64(time.Second) }

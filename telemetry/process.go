@@ -12,8 +12,8 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
-	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/shirou/gopsutil/v4/disk"
 	"github.com/shirou/gopsutil/v4/mem"
 	"github.com/shirou/gopsutil/v4/net"
@@ -49,6 +49,14 @@ type Resources struct {
 	NetOut uint64 `json:"net_out_bytes"`
 	// Disks holds the use of each written path's file system.
 	Disks []DiskUse `json:"disks,omitempty"`
+
+	// procMeasured and sysMeasured say ProcessCPU and SystemCPU were
+	// measured over a real interval; the first samples only prime the
+	// CPU counters.
+	procMeasured, sysMeasured bool
+	// startup marks the samples taken before any real interval could be
+	// measured, in the first minRateWindow.
+	startup bool
 }
 
 // DiskUse is the use of the file system holding Path.
@@ -66,6 +74,10 @@ type resourceSampler struct {
 	proc  *process.Process
 	paths []string
 	last  Resources
+	// epoch is the time the process CPU counter is measured from;
+	// procCPU and sysCPU turn the counters into shares.
+	epoch           time.Time
+	procCPU, sysCPU cpuShare
 	// failed remembers which probes failed, so each failure is logged
 	// once rather than every interval.
 	failed map[string]bool
@@ -109,18 +121,31 @@ func (r *resourceSampler) sample(log *slog.Logger) {
 		} else {
 			fail("process memory", err)
 		}
-		// Percent(0) compares with the previous call: the first is 0.
-		if pct, err := r.proc.Percent(0); err == nil {
-			s.ProcessCPU = clamp01(pct / 100 / float64(runtime.NumCPU()))
+	}
+
+	// CPU shares: the first call primes the counters, and later ones
+	// measure over at least minRateWindow (see cpuShare). The time is
+	// read here, not taken from the ticker, whose tick may be late.
+	now := time.Now()
+	if r.epoch.IsZero() {
+		r.epoch = now
+	}
+	if r.proc != nil {
+		if busy, total, err := processCPU(r.proc, r.epoch, now); err == nil {
+			r.procCPU.update(now, busy, total)
 		} else {
 			fail("process cpu", err)
 		}
 	}
-	if pct, err := cpu.Percent(0, false); err == nil && len(pct) == 1 {
-		s.SystemCPU = clamp01(pct[0] / 100)
-	} else if err != nil {
+	if busy, total, err := systemCPU(); err == nil {
+		r.sysCPU.update(now, busy, total)
+	} else {
 		fail("system cpu", err)
 	}
+	s.ProcessCPU, s.SystemCPU = r.procCPU.share, r.sysCPU.share
+	s.procMeasured, s.sysMeasured = r.procCPU.measured, r.sysCPU.measured
+	s.startup = now.Sub(r.epoch) < minRateWindow
+
 	if vm, err := mem.VirtualMemory(); err == nil {
 		s.Memory = clamp01(vm.UsedPercent / 100)
 	} else {
@@ -181,8 +206,14 @@ func (t *Telemetry) registerProcess() error {
 		}
 		s := t.resources.current()
 		o.ObserveInt64(rss, int64(s.RSS))
-		o.ObserveFloat64(pcpu, s.ProcessCPU)
-		o.ObserveFloat64(scpu, s.SystemCPU)
+		// Until a real interval has been measured there is no CPU share:
+		// report none rather than the priming sample's 0 or 1.
+		if s.procMeasured {
+			o.ObserveFloat64(pcpu, s.ProcessCPU)
+		}
+		if s.sysMeasured {
+			o.ObserveFloat64(scpu, s.SystemCPU)
+		}
 		for _, d := range s.Disks {
 			opt := metric.WithAttributes(attribute.String(LabelPath, d.Path))
 			o.ObserveInt64(dused, int64(min(d.Used, math.MaxInt64)), opt)
@@ -210,7 +241,13 @@ func (t *Telemetry) refreshDiskPaths() {
 	seen := map[string]bool{}
 	var paths []string
 	add := func(p string) {
-		if p != "" && !seen[p] {
+		if p == "" {
+			return
+		}
+		// Two spellings of one path would be two series of one file
+		// system.
+		p = filepath.Clean(p)
+		if !seen[p] {
 			seen[p] = true
 			paths = append(paths, p)
 		}

@@ -19,7 +19,8 @@ type Rates struct {
 	// sending downstream, 0 to 1 (more when a tee waits on several sinks
 	// in turn).
 	Blocked float64 `json:"blocked"`
-	// Busy is the share of the interval spent in Process or Consume calls.
+	// Busy is the share of the interval spent in Process or Consume
+	// calls, 0 to 1.
 	Busy float64 `json:"busy"`
 }
 
@@ -30,6 +31,9 @@ type rateTracker struct {
 	prev  map[*stageObserver]pipeline.Snapshot
 	at    time.Time
 	rates map[*stageObserver]Rates
+	// measured is set once a second sample came a full window after
+	// the first, so that rates are real (zero before).
+	measured bool
 }
 
 func (r *rateTracker) init() {
@@ -51,22 +55,43 @@ func (r *rateTracker) sample(now time.Time, pipelines []*attached) {
 		return
 	}
 	dt := now.Sub(r.at).Seconds()
+	if !r.at.IsZero() && dt > 0 {
+		r.measured = true
+	}
 	for _, a := range pipelines {
 		for _, s := range a.stages {
 			snap := s.node.Stats.Snapshot()
 			if old, ok := r.prev[s]; ok && dt > 0 {
-				r.rates[s] = Rates{
-					InFPS:      float64(snap.FramesIn-old.FramesIn) / dt,
-					OutFPS:     float64(snap.FramesOut-old.FramesOut) / dt,
-					DroppedFPS: float64(snap.DroppedTotal()-old.DroppedTotal()) / dt,
-					Blocked:    (snap.Blocked - old.Blocked).Seconds() / dt,
-					Busy:       (snap.ProcessTime - old.ProcessTime).Seconds() / dt,
-				}
+				r.rates[s] = ratesBetween(old, snap, dt)
 			}
 			r.prev[s] = snap
 		}
 	}
 	r.at = now
+}
+
+// ratesBetween computes the rates between two snapshots dt seconds apart.
+//
+// Busy is clamped to 1: the runtime adds a Process call's time when the
+// call returns, so a call that straddles a window boundary lands wholly
+// in the later window, which can then seem more than fully busy. A stage
+// processes one message at a time, so it cannot really be.
+func ratesBetween(old, snap pipeline.Snapshot, dt float64) Rates {
+	return Rates{
+		InFPS:      float64(snap.FramesIn-old.FramesIn) / dt,
+		OutFPS:     float64(snap.FramesOut-old.FramesOut) / dt,
+		DroppedFPS: float64(snap.DroppedTotal()-old.DroppedTotal()) / dt,
+		Blocked:    (snap.Blocked - old.Blocked).Seconds() / dt,
+		Busy:       clamp01((snap.ProcessTime - old.ProcessTime).Seconds() / dt),
+	}
+}
+
+// hasMeasured reports whether rates have been computed over a real
+// window yet.
+func (r *rateTracker) hasMeasured() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.measured
 }
 
 // get returns the stage's last rates (zero before two samples).

@@ -21,6 +21,7 @@ import (
 type WebSocket struct {
 	active, clients         metric.Int64UpDownCounter
 	opened, closed, changes metric.Int64Counter
+	refused                 metric.Int64Counter
 	messages, frames, bytes metric.Int64Counter
 	session                 metric.Float64Histogram
 	latency, queue          []recorder // per tier
@@ -44,6 +45,7 @@ func NewWebSocket(env pipeline.Env, tiers []string) *WebSocket {
 		clients:   int64UpDownCounter(m, WSClients),
 		opened:    int64Counter(m, WSConnectionsOpened),
 		closed:    int64Counter(m, WSConnectionsClosed),
+		refused:   int64Counter(m, WSConnectionsRefused),
 		changes:   int64Counter(m, WSQualityChanges),
 		messages:  int64Counter(m, WSMessagesSent),
 		frames:    int64Counter(m, WSFramesSent),
@@ -97,6 +99,18 @@ func (w *WebSocket) Closed(t int, reason string, code int, session time.Duration
 		attribute.String(LabelPipeline, w.pipeline), attribute.String(LabelStage, w.stage),
 		attribute.String(LabelReason, reason), attribute.Int(LabelCode, code)))
 	w.session.Record(ctx, session.Seconds(), w.nameRecord...)
+}
+
+// Refused records a connection that was upgraded but not admitted, and
+// why: a short fixed word (full, origin, closing, internal), never text
+// the client sent.
+func (w *WebSocket) Refused(reason string) {
+	if w == nil {
+		return
+	}
+	w.refused.Add(context.Background(), 1, metric.WithAttributes(
+		attribute.String(LabelPipeline, w.pipeline), attribute.String(LabelStage, w.stage),
+		attribute.String(LabelReason, reason)))
 }
 
 // TierChanged records a client moving from tier from to tier to, and why

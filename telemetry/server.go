@@ -35,8 +35,12 @@ func startServer(ctx context.Context, t *Telemetry, cfg Config) (*server, error)
 	ln, err := lc.Listen(ctx, "tcp", cfg.Listen)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
+			change := "set telemetry { listen = \"...\" } to another address"
+			if cfg.ListenFlag != "" {
+				change = "pass another address to " + cfg.ListenFlag
+			}
 			return nil, fmt.Errorf("telemetry: listen on %s: %w; another program (or another streampipe) "+
-				"uses the port: stop it, or set telemetry { listen = \"...\" } to another address", cfg.Listen, err)
+				"uses the port: stop it, or %s", cfg.Listen, err, change)
 		}
 		return nil, fmt.Errorf("telemetry: listen on %s: %w", cfg.Listen, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	promexporter "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -109,6 +110,12 @@ func New(opts Options) (*Telemetry, error) {
 		sdkmetric.WithView(sdkmetric.NewView(
 			sdkmetric.Instrument{Name: "go.goroutine.count"},
 			sdkmetric.Stream{Name: GoGoroutineCount})),
+		// The runtime instrumentation's deprecated metrics, which it adds
+		// when an environment variable asks, are not in the table: drop
+		// them, so that the exported set is the documented one.
+		sdkmetric.WithView(sdkmetric.NewView(
+			sdkmetric.Instrument{Name: "runtime.*", Scope: instrumentation.Scope{Name: runtimemetrics.ScopeName}},
+			sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})),
 		sdkmetric.WithReader(exporter),
 		sdkmetric.WithReader(t.reader),
 	}

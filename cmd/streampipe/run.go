@@ -88,7 +88,7 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 		tcfg = *cfg.Telemetry
 	}
 	if l := cmd.String("telemetry-listen"); l != "" {
-		tcfg.Listen = l
+		tcfg.Listen, tcfg.ListenFlag = l, "-telemetry-listen"
 	}
 	for _, p := range cfg.Pipelines {
 		tel.Attach(p)

@@ -26,9 +26,10 @@ func TestRunTelemetryPortInUse(t *testing.T) {
 	defer ln.Close()
 	addr := ln.Addr().String()
 
-	for _, tc := range []struct{ name, conf string }{
-		{"flag", shortPipeline},
-		{"block", "telemetry {\n  listen = \"" + addr + "\"\n}\n" + shortPipeline},
+	// The hint names where the address came from.
+	for _, tc := range []struct{ name, conf, hint, notHint string }{
+		{"flag", shortPipeline, "-telemetry-listen", "telemetry {"},
+		{"block", "telemetry {\n  listen = \"" + addr + "\"\n}\n" + shortPipeline, "telemetry {", "-telemetry-listen"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			conf := writeFile(t, "p.hcl", tc.conf)
@@ -40,10 +41,13 @@ func TestRunTelemetryPortInUse(t *testing.T) {
 			if code != exitFailure {
 				t.Fatalf("exit %d, want %d\n%s", code, exitFailure, errOut)
 			}
-			for _, want := range []string{addr, "uses the port", "telemetry"} {
+			for _, want := range []string{addr, "uses the port", tc.hint} {
 				if !strings.Contains(errOut, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, errOut)
 				}
+			}
+			if strings.Contains(errOut, tc.notHint) {
+				t.Errorf("stderr names %q, where the address did not come from:\n%s", tc.notHint, errOut)
 			}
 		})
 	}
