@@ -178,9 +178,11 @@ drain:
 		c.s.report.Drop(pipeline.DropShutdown, left)
 	}
 
-	// The reader has stopped, so the tier no longer changes.
+	// The reader has stopped, so the tier no longer changes. The metric
+	// and the line give the same reason word.
+	reason := closeReason(r)
 	c.s.metrics.Flush(&c.tally)
-	c.s.metrics.Closed(int(c.tier.Load()), closeReason(r), closeCode(r.code), time.Since(c.connected))
+	c.s.metrics.Closed(int(c.tier.Load()), reason, closeCode(r.code), time.Since(c.connected))
 
 	level := slog.LevelInfo
 	switch r.code {
@@ -188,5 +190,5 @@ drain:
 		level = slog.LevelWarn
 	}
 	c.log.Log(context.Background(), level, "client disconnected",
-		"reason", r.reason, "code", r.code, "duration", time.Since(c.connected), "frames", c.sent)
+		"reason", reason, "code", r.code, "duration", time.Since(c.connected), "frames", c.sent)
 }

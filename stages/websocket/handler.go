@@ -49,7 +49,7 @@ func (s *Sink) serveStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !originOK {
-		s.refuse(conn, r, wire.ClosePolicy, "origin "+clip(r.Header.Get("Origin"))+" is not allowed")
+		s.refuse(conn, r, wire.ClosePolicy, refusedOrigin, "origin", clip(r.Header.Get("Origin")))
 		return
 	}
 
@@ -74,17 +74,17 @@ func (s *Sink) serveStream(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		// Cannot happen: the hello holds plain strings and numbers.
-		s.refuse(conn, r, wire.CloseInternal, "cannot encode the hello")
+		s.refuse(conn, r, wire.CloseInternal, refusedInternal, "error", err)
 		return
 	}
 
 	switch err := s.hub.add(c, t); err {
 	case nil:
 	case errFull:
-		s.refuse(conn, r, wire.CloseTryAgainLater, "max_clients reached")
+		s.refuse(conn, r, wire.CloseTryAgainLater, refusedFull)
 		return
 	default:
-		s.refuse(conn, r, wire.CloseGoingAway, "sink closing")
+		s.refuse(conn, r, wire.CloseGoingAway, refusedClosing)
 		return
 	}
 	s.metrics.Opened(t)
@@ -128,12 +128,15 @@ func (s *Sink) tierNames() string {
 
 // refuse closes a connection that was not admitted, with code, sending
 // nothing else. It waits briefly for the client's answering close so that
-// the close frame is not lost to a connection reset.
-func (s *Sink) refuse(conn *websocket.Conn, r *http.Request, code int, why string) {
+// the close frame is not lost to a connection reset. Every refusal is
+// counted by reason, one of the refused* words; the log line is rate
+// limited and carries the count (see refusalLog), with attrs after the
+// remote address and code.
+func (s *Sink) refuse(conn *websocket.Conn, r *http.Request, code int, reason string, attrs ...any) {
 	defer conn.Close()
-	if s.rejectLog.allow(time.Now(), time.Second) {
-		s.log.Warn("client refused", "remote", r.RemoteAddr, "code", code, "reason", why)
-	}
+	s.metrics.Refused(reason)
+	s.rejectLog.refused(s.log, reason, append([]any{"remote", r.RemoteAddr, "code", code}, attrs...)...)
+
 	deadline := time.Now().Add(min(s.opts.WriteTimeout, closeGrace))
 	if err := conn.WriteControl(websocket.CloseMessage,
 		websocket.FormatCloseMessage(code, wire.CloseText(code)), deadline); err != nil {

@@ -72,7 +72,7 @@ type Sink struct {
 	conns sync.WaitGroup
 
 	unknownTierWarned atomic.Bool
-	rejectLog         logLimiter
+	rejectLog         refusalLog
 	encodeLog         logLimiter // the drops are counted; the warning is rate limited
 
 	// metrics records connections, tiers and sends; nil when telemetry
@@ -353,7 +353,8 @@ func (s *Sink) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("close: connections still open %v after the deadline", abortGrace))
 		}
 	}
-	s.log.Debug("websocket sink closed", "reason", req.reason, "code", req.code)
+	s.rejectLog.flush(s.log)
+	s.log.Debug("websocket sink closed", "reason", closeReason(req), "code", req.code)
 	return errors.Join(errs...)
 }
 

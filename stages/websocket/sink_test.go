@@ -556,9 +556,10 @@ func TestVanishedClientIsALostConnection(t *testing.T) {
 	if code := h.disconnectCode(polite.Hello.Session); code != wire.CloseNormal {
 		t.Errorf("client that closed: code %d, want 1000", code)
 	}
+	// The reason is the word of the connections closed metric.
 	for session, want := range map[string]string{
-		gone.Hello.Session:   wire.CloseText(wire.CloseAbnormal),
-		polite.Hello.Session: "client closed",
+		gone.Hello.Session:   "connection_lost",
+		polite.Hello.Session: "client_closed",
 	} {
 		r, _ := h.logs.find("client disconnected", "session", session)
 		if got := r.attrs["reason"]; got != want {

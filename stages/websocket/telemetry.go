@@ -41,8 +41,10 @@ func closeCode(code int) int {
 }
 
 // closeReason names why a connection ended, for the reason label of
-// streampipe.websocket.connections.closed: a word from a small fixed set,
-// never text the client sent.
+// streampipe.websocket.connections.closed and the reason key of the
+// "client disconnected" line (one vocabulary for both, listed in
+// docs/logging.md): a word from a small fixed set, never text the client
+// sent. The close frame's text is wire.CloseText's, meant for people.
 func closeReason(r stopReq) string {
 	if r.reason == clientClosed {
 		return "client_closed"
