@@ -135,6 +135,8 @@ type Exec struct {
 
 	// pid is the running command's process id, 0 between runs; for tests.
 	pid atomic.Int64
+	// restartLog rate-limits the restart lines; Run's goroutine only.
+	restartLog restartLog
 }
 
 // NewExec returns an exec capture. It checks the options but does not look
@@ -319,9 +321,15 @@ func (e *Exec) pump(ctx context.Context, out pipeline.Output, r io.Reader,
 	}
 }
 
-// logExit logs, at warn, how the command ended before a restart.
+// logExit logs, at warn, how the command ended before a restart, rate
+// limited by e.restartLog: the line's restarts key counts the exits since
+// the previous line, this one included.
 func (e *Exec) logExit(res runResult) {
-	attrs := []any{"frames", res.frames, "duration", res.ran.Round(time.Millisecond)}
+	ok, exits := e.restartLog.exited(time.Now())
+	if !ok {
+		return
+	}
+	attrs := []any{"frames", res.frames, "duration", res.ran.Round(time.Millisecond), "restarts", exits}
 	var ee *ExitError
 	switch {
 	case errors.As(res.err, &ee):
