@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -30,6 +31,13 @@ func FuzzLoad(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(src)
+	}
+	// Sources around the nesting limit, which would overflow the stack of
+	// HCL's parsers if they got through.
+	for _, n := range []int{MaxNesting - 3, MaxNesting - 1, MaxNesting + 10} {
+		f.Add([]byte(deepPipeline(n)))
+		f.Add([]byte(wrapPipeline(strings.Repeat(`"${`, n) + "1" + strings.Repeat(`}"`, n))))
+		f.Add([]byte(wrapPipeline(strings.Repeat("!", n) + "true")))
 	}
 	reg := tableRegistry(f)
 
