@@ -15,6 +15,7 @@ import (
 var telemetrySpec = pipeline.Spec{
 	Attrs: []pipeline.Attr{
 		{Name: "listen", Type: pipeline.TypeString, Default: telemetry.DefaultListen,
+			Exclusive: pipeline.ResourceListen,
 			Doc: "Address of the telemetry server (/metrics, /healthz, /readyz, /status), its own " +
 				"listener; \"off\" turns the server off."},
 		{Name: "path", Type: pipeline.TypeString, Default: telemetry.DefaultPath,
@@ -127,7 +128,7 @@ func (l *loader) decodeTelemetry(b *hcl.Block) hcl.Diagnostics {
 	// should have found it all), on the block.
 	invalid("", tc.Check())
 	if !diags.HasErrors() {
-		l.telemetry = &tc
+		l.telemetry, l.telemetryConfig = &tc, cfg
 	}
 	return diags
 }

@@ -14,8 +14,16 @@ pipeline "one" {
   }
 }
 
+telemetry {
+  listen = "127.0.0.1:9100"
+}
+
 pipeline "two" {
   capture "synthetic" {}
+  sink "websocket" {
+    name   = "metrics"
+    listen = "127.0.0.1:9100" # ERROR 14: Listen address already used [first used by the telemetry block at testdata/invalid/shared_resources.hcl:18:12]
+  }
   # The default listen address is 127.0.0.1:8080 too.
   sink "websocket" {} # ERROR 3: Listen address already used [(the default of listen), is first used by stage "websocket" of pipeline "one"]
   sink "websocket" {
