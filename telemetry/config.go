@@ -159,7 +159,8 @@ func CheckPath(p string) error {
 	}
 	for _, r := range p {
 		if !pathChar(r) {
-			return fmt.Errorf("telemetry path %q: %q is not allowed; use letters, digits and - . _ ~ /", p, r)
+			return fmt.Errorf("telemetry path %q: %q is not allowed; use letters, digits and - . _ ~ /",
+				p, r)
 		}
 	}
 	if clean := path.Clean(p); clean != p {
@@ -188,7 +189,8 @@ func pathChar(r rune) bool {
 // CheckDisk reports whether p can be a disk path: any non-empty path.
 func CheckDisk(p string) error {
 	if p == "" {
-		return errors.New("telemetry disks: an empty path; give a directory a file sink writes to, such as \"out\"")
+		return errors.New("telemetry disks: an empty path; give a directory a file sink writes to, " +
+			"such as \"out\"")
 	}
 	return nil
 }

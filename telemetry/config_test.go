@@ -19,7 +19,8 @@ func TestConfigCheck(t *testing.T) {
 		{"off", telemetry.Config{Listen: "off"}, nil},
 		{"root path", telemetry.Config{Path: "/"}, nil},
 		{"nested path", telemetry.Config{Path: "/prom/metrics-1_a.b~c"}, nil},
-		{"every problem at once", telemetry.Config{Listen: "nonsense", Path: "/metrics?x=1", Disks: []string{""}},
+		{"every problem at once",
+			telemetry.Config{Listen: "nonsense", Path: "/metrics?x=1", Disks: []string{""}},
 			[]string{`listen "nonsense"`, "query", "empty path"}},
 		{"flag named", telemetry.Config{Listen: "9464", ListenFlag: "-telemetry-listen"},
 			[]string{`-telemetry-listen: telemetry listen "9464"`}},
@@ -73,7 +74,8 @@ func TestPortInUseNamesWhereTheAddressCameFrom(t *testing.T) {
 	} {
 		t.Run("flag="+tc.flag, func(t *testing.T) {
 			tel := newTelemetry(t, telemetry.Options{})
-			err := tel.Start(context.Background(), telemetry.Config{Listen: ln.Addr().String(), ListenFlag: tc.flag})
+			cfg := telemetry.Config{Listen: ln.Addr().String(), ListenFlag: tc.flag}
+			err := tel.Start(context.Background(), cfg)
 			if err == nil {
 				t.Fatal("Start on a port in use succeeded")
 			}

@@ -26,8 +26,8 @@ func TestCPUShare(t *testing.T) {
 		{"too short a window", []reading{{0, 5, 10}, {5 * time.Millisecond, 5.01, 10.01}}, false, 0},
 		{"a real interval", []reading{{0, 5, 10}, {time.Second, 5.5, 12}}, true, 0.25},
 		// A short window in between is skipped, not used as the base.
-		{"short then real", []reading{{0, 5, 10}, {10 * time.Millisecond, 6, 10.01}, {time.Second, 5.5, 12}},
-			true, 0.25},
+		{"short then real",
+			[]reading{{0, 5, 10}, {10 * time.Millisecond, 6, 10.01}, {time.Second, 5.5, 12}}, true, 0.25},
 		{"counters that did not move", []reading{{0, 5, 10}, {time.Second, 5, 10}}, false, 0},
 		{"more busy than total", []reading{{0, 5, 10}, {time.Second, 9, 11}}, true, 1},
 		{"busy going backwards", []reading{{0, 5, 10}, {time.Second, 4, 11}}, true, 0},

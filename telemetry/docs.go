@@ -20,9 +20,9 @@ var docGroups = []struct{ prefix, title, intro string }{
 	{"", "Process and host",
 		"Sampled every `interval` of the telemetry block. The `go.*`, `process.cpu.time` and `system.*` " +
 			"metrics not marked gopsutil come from the OpenTelemetry runtime and host instrumentation, " +
-			"with their own label names, and are read at each scrape. The deprecated `runtime.*` metrics " +
-			"the runtime instrumentation adds when `OTEL_GO_X_DEPRECATED_RUNTIME_METRICS` is set are " +
-			"dropped, so a scrape holds exactly the metrics of this page."},
+			"with their own label names, and are read at each scrape. The deprecated `runtime.*` and " +
+			"`process.runtime.*` metrics the runtime instrumentation adds when " +
+			"`OTEL_GO_X_DEPRECATED_RUNTIME_METRICS` is set are dropped, so a scrape holds exactly the metrics of this page."},
 	{"target_info", "Exporter", ""},
 	{"streampipe.alert.", "Alerts", "Recorded by the alert engine; docs/alerts.md describes the rules."},
 	{"streampipe.redis.", "Redis", "Reserved for the state issue."},

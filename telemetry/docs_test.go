@@ -143,3 +143,27 @@ func TestHistogramBoundsMatchTheDocs(t *testing.T) {
 		}
 	}
 }
+
+// TestDeprecatedRuntimeMetricsAreDropped: the runtime instrumentation's
+// deprecated metrics, which an environment variable turns on, stay out of
+// the scrape, which then holds only documented metrics still.
+func TestDeprecatedRuntimeMetricsAreDropped(t *testing.T) {
+	t.Setenv("OTEL_GO_X_DEPRECATED_RUNTIME_METRICS", "true")
+	documented, _ := documentedMetrics(t)
+	tel := newTelemetry(t, telemetry.Options{})
+	families, err := tel.Gatherer().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	goroutines, _ := telemetry.PrometheusName(telemetry.GoGoroutineCount)
+	found := false
+	for _, mf := range families {
+		found = found || mf.GetName() == goroutines
+		if !documented[mf.GetName()] {
+			t.Errorf("%s is in the scrape but not in docs/metrics.md", mf.GetName())
+		}
+	}
+	if !found {
+		t.Errorf("no %s: the runtime instrumentation is not running", goroutines)
+	}
+}

@@ -128,7 +128,8 @@ func TestPeriodicLogs(t *testing.T) {
 	}
 	for _, sum := range sums {
 		res, _ := sum["resources"].(map[string]any)
-		if sum["stage"] == nil || res == nil || res["rss_bytes"].(float64) <= 0 || res["goroutines"].(float64) <= 1 {
+		if sum["stage"] == nil || res == nil || res["rss_bytes"].(float64) <= 0 ||
+			res["goroutines"].(float64) <= 1 {
 			t.Errorf("resource summary %v", sum)
 			continue
 		}
@@ -142,7 +143,8 @@ func TestPeriodicLogs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if at.Sub(start) < 900*time.Millisecond {
-			t.Errorf("resource summary %v after start, before a full interval was measured: %v", at.Sub(start), sum)
+			t.Errorf("resource summary %v after start, before a full interval was measured: %v",
+				at.Sub(start), sum)
 		}
 	}
 

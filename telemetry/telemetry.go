@@ -110,12 +110,11 @@ func New(opts Options) (*Telemetry, error) {
 		sdkmetric.WithView(sdkmetric.NewView(
 			sdkmetric.Instrument{Name: "go.goroutine.count"},
 			sdkmetric.Stream{Name: GoGoroutineCount})),
-		// The runtime instrumentation's deprecated metrics, which it adds
-		// when an environment variable asks, are not in the table: drop
-		// them, so that the exported set is the documented one.
-		sdkmetric.WithView(sdkmetric.NewView(
-			sdkmetric.Instrument{Name: "runtime.*", Scope: instrumentation.Scope{Name: runtimemetrics.ScopeName}},
-			sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})),
+		// The runtime instrumentation's deprecated metrics (runtime.* and
+		// process.runtime.*), which it adds when an environment variable
+		// asks, are not in the table: drop them, so that the exported set
+		// is the documented one.
+		sdkmetric.WithView(dropView("runtime.*"), dropView("process.runtime.*")),
 		sdkmetric.WithReader(exporter),
 		sdkmetric.WithReader(t.reader),
 	}
@@ -305,6 +304,14 @@ func (t *Telemetry) sample(now time.Time) {
 	cfg := t.cfg
 	t.mu.Unlock()
 	t.queues.check(t, now, cfg.QueueWarn, cfg.LogInterval)
+}
+
+// dropView drops the runtime instrumentation's instruments whose names
+// match pattern (with * wildcards).
+func dropView(pattern string) sdkmetric.View {
+	return sdkmetric.NewView(
+		sdkmetric.Instrument{Name: pattern, Scope: instrumentation.Scope{Name: runtimemetrics.ScopeName}},
+		sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})
 }
 
 // startRuntimeInstrumentation starts the OpenTelemetry Go runtime and host

@@ -57,7 +57,9 @@ func TestExecRestartLinesAreRateLimited(t *testing.T) {
 	e.restartLog.every = every
 
 	const restartLine = "capture command exited, restarting"
-	exits := func() int { return strings.Count(logs.String(), "restarting capture command after backoff") }
+	exits := func() int {
+		return strings.Count(logs.String(), "restarting capture command after backoff")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	start := time.Now()
 	done := runSource(ctx, e, &output{})

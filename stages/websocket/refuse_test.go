@@ -107,7 +107,8 @@ func TestRefusalsAreCountedAndLogged(t *testing.T) {
 		t.Errorf("%d lines for %d refusals, want at most %d (one a second)", lines, n, max)
 	}
 	r, _ := logs.find("client refused", "reason", "full")
-	if r.level != slog.LevelWarn || r.attrs["code"] != int64(wire.CloseTryAgainLater) || r.attrs["remote"] == nil {
+	if r.level != slog.LevelWarn || r.attrs["code"] != int64(wire.CloseTryAgainLater) ||
+		r.attrs["remote"] == nil {
 		t.Errorf("refusal line %v", r)
 	}
 	r, ok := logs.find("client refused", "reason", "origin")
