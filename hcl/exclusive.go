@@ -45,7 +45,9 @@ func (l *loader) checkExclusive() hcl.Diagnostics {
 	if l.telemetryConfig != nil && l.telemetry != nil && l.telemetry.Listen != telemetry.ListenOff {
 		claims = appendClaims(claims, l.telemetryConfig, "the telemetry block", *l.telemetryRange)
 	}
-	slices.SortStableFunc(claims, func(a, b claim) int { return a.rng.Start.Byte - b.rng.Start.Byte })
+	slices.SortStableFunc(claims, func(a, b claim) int {
+		return a.rng.Start.Byte - b.rng.Start.Byte
+	})
 
 	var diags hcl.Diagnostics
 	for i, c := range claims {
@@ -139,7 +141,8 @@ func exclusiveConflict(first, c claim) *hcl.Diagnostic {
 	if c.value != first.value {
 		uses = fmt.Sprintf("overlaps %q,", first.value)
 	}
-	place := fmt.Sprintf("%s:%d:%d", first.rng.Filename, first.rng.Start.Line, first.rng.Start.Column)
+	at := first.rng.Start
+	place := fmt.Sprintf("%s:%d:%d", first.rng.Filename, at.Line, at.Column)
 
 	var why, fix string
 	switch c.ns {

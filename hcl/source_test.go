@@ -21,7 +21,13 @@ func deepPipeline(n int) string {
 // wrapPipeline puts an attribute value inside a minimal pipeline, on line 3
 // at column 8.
 func wrapPipeline(value string) string {
-	return "pipeline \"p\" {\n capture \"synthetic\" {\n fps = " + value + "\n }\n sink \"discard\" {}\n}\n"
+	return "pipeline \"p\" {\n capture \"synthetic\" {\n fps = " + value +
+		"\n }\n sink \"discard\" {}\n}\n"
+}
+
+// nest returns inner inside n openers and n closers.
+func nest(opener, inner, closer string, n int) string {
+	return strings.Repeat(opener, n) + inner + strings.Repeat(closer, n)
 }
 
 func TestLoadRefusesDeepNesting(t *testing.T) {
@@ -32,22 +38,24 @@ func TestLoadRefusesDeepNesting(t *testing.T) {
 		line, column int
 	}{
 		{"brackets of the review", "deep.hcl", deepPipeline(100000), 3, 8 + n - 2},
-		{"parentheses", "p.hcl", wrapPipeline(strings.Repeat("(", 2*n) + "1" + strings.Repeat(")", 2*n)),
+		{"parentheses", "p.hcl", wrapPipeline(nest("(", "1", ")", 2*n)),
 			3, 8 + n - 2},
-		{"objects", "p.hcl", wrapPipeline(strings.Repeat("{a=", 2*n) + "1" + strings.Repeat("}", 2*n)),
+		{"objects", "p.hcl", wrapPipeline(nest("{a=", "1", "}", 2*n)),
 			3, 8 + 3*(n-2)},
 		{"blocks", "p.hcl", strings.Repeat("a {\n", 2*n) + strings.Repeat("}\n", 2*n), n + 1, 3},
-		{"interpolations", "p.hcl", wrapPipeline(strings.Repeat(`"${`, 2*n) + "1" + strings.Repeat(`}"`, 2*n)),
+		{"interpolations", "p.hcl", wrapPipeline(nest(`"${`, "1", `}"`, 2*n)),
 			3, 8 + 3*(n-2) + 1},
 		{"template directives", "p.hcl",
-			wrapPipeline(`"` + strings.Repeat("%{if true}", 2*n) + "x" + strings.Repeat("%{endif}", 2*n) + `"`),
+			wrapPipeline(`"` + nest("%{if true}", "x", "%{endif}", 2*n) + `"`),
 			// Each %{if} opens a level, and its braces one more while open.
 			3, 9 + 10*(n-3)},
-		{"unary operators", "p.hcl", wrapPipeline(strings.Repeat("!", 1000000) + "true"), 3, 8 + n - 2},
+		{"unary operators", "p.hcl", wrapPipeline(strings.Repeat("!", 1000000) + "true"),
+			3, 8 + n - 2},
 		{"negations", "p.hcl", wrapPipeline(strings.Repeat("- ", 1000000) + "1"), 3, 8 + 2*(n-2)},
-		{"conditionals", "p.hcl", wrapPipeline(strings.Repeat("1?1:", 1000000) + "2"), 3, 8 + 1 + 4*(n-2)},
+		{"conditionals", "p.hcl", wrapPipeline(strings.Repeat("1?1:", 1000000) + "2"),
+			3, 8 + 1 + 4*(n-2)},
 		{"heredoc interpolation", "p.hcl",
-			wrapPipeline("<<EOT\n${" + strings.Repeat("[", 2*n) + strings.Repeat("]", 2*n) + "}\nEOT"),
+			wrapPipeline("<<EOT\n${" + nest("[", "", "]", 2*n) + "}\nEOT"),
 			4, 3 + n - 3},
 		{"JSON arrays", "p.json", `{"pipeline": {"p": {"x": ` + strings.Repeat("[", 2*n) +
 			strings.Repeat("]", 2*n) + "}}}", 1, 27 + n - 4},
@@ -226,7 +234,8 @@ func TestLoadReportsUnreadableFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			if d := report.Diagnostics[0]; d.File != tt.path || d.Line != 1 || d.Column != 1 {
-				t.Errorf("report places it at %q:%d:%d, want %q:1:1", d.File, d.Line, d.Column, tt.path)
+				t.Errorf("report places it at %q:%d:%d, want %q:1:1",
+					d.File, d.Line, d.Column, tt.path)
 			}
 		})
 	}
@@ -271,7 +280,8 @@ func TestVariableSourcesRefusedWhenDeep(t *testing.T) {
 		file    string
 		summary string
 	}{
-		{"-var", Options{Vars: []string{"l=" + deep}}, "<value for var.l from -var>", "Nesting too deep"},
+		{"-var", Options{Vars: []string{"l=" + deep}}, "<value for var.l from -var>",
+			"Nesting too deep"},
 		{"environment", Options{Environ: []string{"STREAMPIPE_VAR_l=" + deep}},
 			"<value for var.l from env STREAMPIPE_VAR_l>", "Nesting too deep"},
 		{"-var-file", Options{VarFiles: []string{varFile}}, varFile, "Nesting too deep"},
@@ -300,7 +310,8 @@ func TestLoadPluginsRefusesDeepFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(deepPipeline(100000)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, diags := LoadPlugins(path, Options{Registry: tableRegistry(t), DescribePlugin: refuseToStart})
+	opts := Options{Registry: tableRegistry(t), DescribePlugin: refuseToStart}
+	_, diags := LoadPlugins(path, opts)
 	if len(diags) != 1 || diags[0].Summary != "Nesting too deep" {
 		t.Fatalf("diagnostics = %v, want one Nesting too deep", diags)
 	}
@@ -317,7 +328,8 @@ func TestFormatRefusesDeepAndLargeSources(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			out, diags := Format("deep.hcl", []byte(tt.src))
 			if out != nil || len(diags) != 1 || diags[0].Summary != tt.summary {
-				t.Fatalf("Format = %d bytes, %v; want no output and one %s", len(out), diags, tt.summary)
+				t.Fatalf("Format = %d bytes, %v; want no output and one %s",
+					len(out), diags, tt.summary)
 			}
 			files := FilesOf("deep.hcl", []byte(tt.src))
 			var buf bytes.Buffer

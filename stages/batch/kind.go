@@ -64,8 +64,9 @@ func check(c *pipeline.Config) error {
 			"min_size is %d; it must be between 1 and %d.", minSize, MaxSize))
 	} else if maxSize < minSize {
 		errs = append(errs, c.Errorf("max_size", "Batch size below minimum",
-			"max_size is %d but min_size is %d; a batch cannot hold fewer frames than it waits for. "+
-				"Raise max_size to at least %d or lower min_size.", maxSize, minSize, minSize))
+			"max_size is %d but min_size is %d; a batch cannot hold fewer frames than it "+
+				"waits for. Raise max_size to at least %d or lower min_size.",
+			maxSize, minSize, minSize))
 	}
 	return errors.Join(errs...)
 }

@@ -113,7 +113,8 @@ func check(c *pipeline.Config) error {
 	}
 	if _, err := parseOrigins(c.Strings("allowed_origins")); err != nil {
 		errs = append(errs, c.Errorf("allowed_origins", "Invalid origin",
-			"%v. An origin is what a browser sends: scheme://host[:port], such as \"https://example.com\".", err))
+			"%v. An origin is what a browser sends: scheme://host[:port], such as "+
+				"\"https://example.com\".", err))
 	}
 	return errors.Join(errs...)
 }
