@@ -28,6 +28,15 @@ const captureLogEvery = 10 * time.Second
 // debug level, and the resource summary with the busiest stage.
 func (t *Telemetry) logLoop(ctx context.Context, cfg Config) {
 	defer t.loops.Done()
+
+	// Tick half a sampling interval after the sampler does, so that a
+	// summary reads the sample just taken rather than racing the
+	// sampler's tick and reading the one before.
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(cfg.Interval / 2):
+	}
 	tick := time.NewTicker(cfg.LogInterval)
 	defer tick.Stop()
 	prev := map[*stageObserver]map[string]uint64{}
