@@ -1,7 +1,7 @@
 package hcl
 
 import (
-	"bufio"
+	"bytes"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -101,27 +101,19 @@ func writeSource(w *errWriter, src []byte, rng hcl.Range, paint func(string) str
 	if rng.End.Byte < rng.Start.Byte {
 		rng.End = rng.Start
 	}
-	shown := 0
-	sc := hcl.NewRangeScanner(src, rng.Filename, bufio.ScanLines)
-	for sc.Scan() {
-		lr := sc.Range()
-		if lr.End.Byte < rng.Start.Byte || lr.Start.Byte > rng.End.Byte ||
-			(lr.Start.Byte == rng.End.Byte && rng.End.Byte != rng.Start.Byte) {
-			continue
-		}
-		if shown == maxSnippetLines {
+	for i, lr := range rangeLines(src, rng) {
+		if i == maxSnippetLines {
 			w.printf("  %4s  ...\n", "")
 			return
 		}
-		shown++
-		line := string(lr.SliceBytes(src))
-		w.printf("  %4d: %s\n", lr.Start.Line, line)
+		line := string(src[lr.start:lr.end])
+		w.printf("  %4d: %s\n", lr.number, line)
 
 		// The highlighted bytes of this line, clamped to it.
-		from := max(rng.Start.Byte, lr.Start.Byte) - lr.Start.Byte
-		to := min(rng.End.Byte, lr.End.Byte) - lr.Start.Byte
+		from := max(rng.Start.Byte, lr.start) - lr.start
+		to := min(rng.End.Byte, lr.end) - lr.start
 		from, to = min(max(from, 0), len(line)), min(max(to, 0), len(line))
-		if rng.Start.Byte < lr.Start.Byte {
+		if rng.Start.Byte < lr.start {
 			// A continued range is underlined from the line's first
 			// character, not under its indentation.
 			from += len(line[from:]) - len(strings.TrimLeft(line[from:], " \t"))
@@ -129,6 +121,49 @@ func writeSource(w *errWriter, src []byte, rng hcl.Range, paint func(string) str
 		carets := max(utf8.RuneCountInString(line[from:max(from, to)]), 1)
 		w.printf("  %4s  %s%s\n", "", blankLike(line[:from]), paint(strings.Repeat("^", carets)))
 	}
+}
+
+// srcLine is one line of a source: its number and its bytes, without the
+// line break.
+type srcLine struct {
+	number     int
+	start, end int
+}
+
+// rangeLines returns the lines of src that rng touches. It starts from
+// rng's own line, found from its byte offset, so its cost is that of the
+// lines returned, not of the file: a file with a thousand errors is not
+// scanned a thousand times. A range that ends exactly at the start of a
+// line does not take that line (unless the range is empty).
+func rangeLines(src []byte, rng hcl.Range) []srcLine {
+	startByte := min(max(rng.Start.Byte, 0), len(src))
+	endByte := min(max(rng.End.Byte, startByte), len(src))
+	lineStart := bytes.LastIndexByte(src[:startByte], '\n') + 1
+	number := max(rng.Start.Line, 1)
+	var out []srcLine
+	for lineStart <= len(src) {
+		end := len(src)
+		if i := bytes.IndexByte(src[lineStart:], '\n'); i >= 0 {
+			end = lineStart + i
+		}
+		if lineStart > endByte || (lineStart == endByte && endByte != startByte && len(out) > 0) {
+			break
+		}
+		out = append(out, srcLine{number: number, start: lineStart, end: trimCR(src, lineStart, end)})
+		if end == len(src) {
+			break
+		}
+		lineStart, number = end+1, number+1
+	}
+	return out
+}
+
+// trimCR drops the carriage return of a CRLF line ending.
+func trimCR(src []byte, start, end int) int {
+	if end > start && src[end-1] == '\r' {
+		return end - 1
+	}
+	return end
 }
 
 // blankLike returns s with every character but tabs turned into a space,

@@ -1,7 +1,6 @@
 package hcl
 
 import (
-	"bufio"
 	"encoding/json"
 	"io"
 	"strings"
@@ -142,18 +141,12 @@ func snippet(f *hcl.File, subject hcl.Range, context *hcl.Range) *Snippet {
 
 	var code strings.Builder
 	codeStart := -1
-	sc := hcl.NewRangeScanner(src, subject.Filename, bufio.ScanLines)
-	for sc.Scan() {
-		lr := sc.Range()
-		a, b := lines.Start.Byte, lines.End.Byte
-		if lr.End.Byte < a || lr.Start.Byte > b || (lr.Start.Byte == b && a != b) {
-			continue
-		}
+	for _, lr := range rangeLines(src, lines) {
 		if codeStart < 0 {
-			codeStart = lr.Start.Byte
-			s.StartLine = lr.Start.Line
+			codeStart = lr.start
+			s.StartLine = lr.number
 		}
-		code.Write(lr.SliceBytes(src))
+		code.Write(src[lr.start:lr.end])
 		code.WriteByte('\n')
 	}
 	s.Code = strings.TrimSuffix(code.String(), "\n")

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/dustin/go-humanize"
 	"github.com/hashicorp/hcl/v2"
@@ -112,6 +113,22 @@ func checkSource(filename, what, desc string, src []byte, json bool) hcl.Diagnos
 		}}
 	}
 
+	// HCL is UTF-8 text. A binary file given by mistake (a video, an
+	// archive) would otherwise come back as thousands of "Invalid
+	// character" errors.
+	if !utf8.Valid(src) {
+		at := firstInvalidUTF8(src)
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  upperFirst(what) + " is not text",
+			Detail: fmt.Sprintf("The %s is not UTF-8 text: the bytes at line %d, column %d are not "+
+				"a character. It is most likely not the intended file (a video or a binary?): check "+
+				"the name, or save the file as UTF-8.", desc, at.Line, at.Column),
+			Subject: &hcl.Range{Filename: filename, Start: at,
+				End: hcl.Pos{Line: at.Line, Column: at.Column + 1, Byte: at.Byte + 1}},
+		}}
+	}
+
 	scan := nativeNesting
 	if json {
 		scan = jsonNesting
@@ -135,6 +152,26 @@ func checkSource(filename, what, desc string, src []byte, json bool) hcl.Diagnos
 			desc, MaxNesting, at.Line, at.Column),
 		Subject: &hcl.Range{Filename: filename, Start: at, End: end},
 	}}
+}
+
+// firstInvalidUTF8 returns the position of the first byte of src that does
+// not start a valid UTF-8 character.
+func firstInvalidUTF8(src []byte) hcl.Pos {
+	pos := hcl.Pos{Line: 1, Column: 1}
+	for len(src) > 0 {
+		r, n := utf8.DecodeRune(src)
+		if r == utf8.RuneError && n <= 1 {
+			return pos
+		}
+		if r == '\n' {
+			pos.Line, pos.Column = pos.Line+1, 1
+		} else {
+			pos.Column++
+		}
+		pos.Byte += n
+		src = src[n:]
+	}
+	return pos
 }
 
 // upperFirst capitalises the first letter of a phrase that starts a
