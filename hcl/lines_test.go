@@ -1,12 +1,16 @@
 package hcl
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/streampipe/streampipe/pipeline"
 )
 
 func TestRangeLines(t *testing.T) {
@@ -81,4 +85,19 @@ func bytesAt(src []byte, line int) int {
 		}
 	}
 	return len(src)
+}
+
+// TestBinaryFileIsOneError: a binary file given by mistake gets one
+// diagnostic, not one per byte HCL cannot read.
+func TestBinaryFileIsOneError(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "clip.mp4")
+	src := append([]byte("pipeline \"p\" {\n"), 0xff, 0xfe, 0x00, 0x81)
+	if err := os.WriteFile(path, append(src, bytes.Repeat([]byte{0x80, 'x'}, 5000)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, diags := Load(path, Options{Registry: pipeline.NewRegistry()})
+	if len(diags) != 1 || diags[0].Summary != "Configuration file is not text" ||
+		diags[0].Subject == nil || diags[0].Subject.Start.Line != 2 || diags[0].Subject.Start.Column != 1 {
+		t.Fatalf("diagnostics: %v", diags)
+	}
 }
