@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/urfave/cli/v3"
@@ -32,7 +33,7 @@ func (a *app) format(ctx context.Context, cmd *cli.Command) error {
 	}
 	var invalid, unformatted bool
 	for _, path := range cmd.Args().Slice() {
-		src, err := os.ReadFile(path)
+		src, err := readConfig(path)
 		if err != nil {
 			fmt.Fprintf(a.stderr, "streampipe: %v\n", err)
 			invalid = true
@@ -64,4 +65,23 @@ func (a *app) format(ctx context.Context, cmd *cli.Command) error {
 		return &exitError{code: exitFormat}
 	}
 	return nil
+}
+
+// readConfig reads a configuration file, refusing what cannot be one: a
+// directory, a device or pipe, or more than hcl.MaxFileSize bytes (which
+// Format then reports), so `fmt` never reads forever.
+func readConfig(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	return io.ReadAll(io.LimitReader(f, hcl.MaxFileSize+1))
 }

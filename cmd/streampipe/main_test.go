@@ -149,6 +149,10 @@ func TestFmt(t *testing.T) {
 		t.Errorf("fmt -check on a formatted file: exit %d", code)
 	}
 
+	if _, errOut, code := invoke(t, "fmt", "/dev/zero"); code != 1 || !strings.Contains(errOut, "not a regular file") {
+		t.Errorf("fmt /dev/zero: exit %d, stderr %q", code, errOut)
+	}
+
 	broken := writeFile(t, "broken.hcl", "pipeline \"p\" {\n")
 	if _, errOut, code := invoke(t, "fmt", broken); code != 1 || !strings.Contains(errOut, "broken.hcl:") {
 		t.Errorf("fmt on a syntax error: exit %d, stderr %q", code, errOut)
