@@ -14,12 +14,14 @@ import (
 const (
 	// DefaultFPS is the nominal frame rate of every capture kind.
 	DefaultFPS = 30.0
-	// MaxFPS is the highest frame rate a capture accepts.
+	// MinFPS and MaxFPS bound the frame rate a capture accepts; below
+	// MinFPS (a frame every 1000 s) quality tiers cannot represent rates.
+	MinFPS = 0.001
 	MaxFPS = 240.0
 )
 
 // fpsRange is the interval of every fps attribute, matching MaxFPS.
-const fpsRange = "(0,240]"
+const fpsRange = "[0.001,240]"
 
 // optionError is a problem with one option, named by its configuration
 // attribute so that the factory can report it at its place in the file.
@@ -47,9 +49,9 @@ func configError(c *pipeline.Config, err error) error {
 
 // checkFPS checks a frame rate against fpsRange.
 func checkFPS(fps float64) error {
-	if !(fps > 0 && fps <= MaxFPS) {
+	if !(fps >= MinFPS && fps <= MaxFPS) {
 		return badOption("fps", "frame rate out of range",
-			"fps is %g; give a rate greater than 0 and at most %g frames per second", fps, MaxFPS)
+			"fps is %g; give a rate between %g and %g frames per second", fps, MinFPS, MaxFPS)
 	}
 	return nil
 }

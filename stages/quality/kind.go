@@ -39,7 +39,7 @@ var Kind = pipeline.Kind{
 					Doc: "Frames per second, at most the capture's. Frames are " +
 						"chosen evenly by sequence number; the rest are skipped.",
 					Required: true,
-					Range:    "(0,240]",
+					Range:    "[0.001,240]",
 				},
 				{
 					Name: "scale",
