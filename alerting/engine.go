@@ -104,6 +104,9 @@ func New(src Source, cfg Config, opts Options) (*Engine, error) {
 	if e.interval <= 0 {
 		e.interval = DefaultInterval
 	}
+	// Windowed values need two snapshots about an interval apart; half
+	// an interval leaves room for the loop's scheduling jitter.
+	e.ring.minSpan = e.interval / 2
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -118,6 +121,7 @@ func New(src Source, cfg Config, opts Options) (*Engine, error) {
 	// Compile every rule; hooks shared by several rules (the alerts
 	// block's, for the defaults) are built once.
 	byConfig := map[*HookConfig]*hookRunner{}
+	failed := map[*HookConfig]bool{}
 	var defaultLog *hookRunner
 	var errs []error
 	names := map[string]bool{}
@@ -135,11 +139,15 @@ func New(src Source, cfg Config, opts Options) (*Engine, error) {
 		rs := &ruleState{rule: r, e: x, promql: r.Compare.promql(x.promql()), unit: r.Unit(),
 			instances: map[string]*instance{}}
 		for _, h := range r.Hooks {
+			if failed[h] {
+				continue // reported with the first rule that has it
+			}
 			hr, ok := byConfig[h]
 			if !ok {
 				d, err := newDeliverer(*h, e.log)
 				if err != nil {
 					errs = append(errs, fmt.Errorf("alert %q: %w", r.Name, err))
+					failed[h] = true
 					continue
 				}
 				hr = e.newRunner(h.Kind, d)
@@ -156,7 +164,11 @@ func New(src Source, cfg Config, opts Options) (*Engine, error) {
 		for _, m := range r.Metrics() {
 			e.want[m] = true
 		}
-		e.ring.span = max(e.ring.span, r.Window)
+		// Only windowed rules need past snapshots: a rule on the
+		// current value keeps none, whatever its (unused) window.
+		if r.UsesWindow() {
+			e.ring.span = max(e.ring.span, r.Window)
+		}
 		e.rules = append(e.rules, rs)
 	}
 	if len(errs) > 0 {
@@ -214,7 +226,11 @@ const (
 func (e *Engine) Interval() time.Duration { return e.interval }
 
 // Start starts the hooks and, unless Options.Manual, the evaluation loop,
-// which evaluates at once and then every interval. ctx is not kept.
+// which evaluates at once and then every interval until ctx ends or Stop
+// is called. Cancel ctx when the process begins to stop (its pipelines
+// to drain): what happens while they drain, such as queues emptying, is
+// not evaluated, so no alert resolves or fires because of the stop. The
+// hooks go on delivering until Stop.
 func (e *Engine) Start(ctx context.Context) {
 	e.mu.Lock()
 	if e.started {
@@ -234,7 +250,7 @@ func (e *Engine) Start(ctx context.Context) {
 	if e.manual {
 		return
 	}
-	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	loopCtx, stop := context.WithCancel(ctx)
 	e.stopLoop = stop
 	e.loopDone = make(chan struct{})
 	go e.loop(loopCtx)
@@ -289,10 +305,17 @@ func (e *Engine) Stop(ctx context.Context) error {
 
 // Evaluate collects the metrics once and evaluates every rule, moving
 // their instances and queueing notifications for the hooks. It returns
-// the collection error, if any, after logging it.
+// the collection error, if any, after logging it. When ctx ends during
+// the collection, nothing is evaluated or logged, and ctx's error is
+// returned.
 func (e *Engine) Evaluate(ctx context.Context) error {
 	var rm metricdata.ResourceMetrics
-	if err := e.src.Collect(ctx, &rm); err != nil {
+	err := e.src.Collect(ctx, &rm)
+	if ctx.Err() != nil {
+		// Stopping: the metrics may describe the drain already.
+		return fmt.Errorf("alerting: evaluate: %w", ctx.Err())
+	}
+	if err != nil {
 		e.log.Warn(EventEvaluationFailed, "error", err)
 		return fmt.Errorf("alerting: collect: %w", err)
 	}
@@ -307,8 +330,14 @@ func (e *Engine) Evaluate(ctx context.Context) error {
 		if !ok {
 			continue
 		}
+		// A windowed value needs two samples; until then there is no
+		// data, which meets no condition (not even below).
+		var res result
+		if w.ready || !rs.rule.UsesWindow() {
+			res = rs.e.eval(w)
+		}
 		seen := map[string]bool{}
-		for k, s := range rs.e.eval(w) {
+		for k, s := range res {
 			if !finite(s.value) {
 				continue
 			}

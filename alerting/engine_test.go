@@ -75,11 +75,17 @@ func TestIncreaseCountsFromTheOriginInsideTheWindow(t *testing.T) {
 		Compare: alerting.Comparison{Op: alerting.Above, Threshold: 0}, Window: time.Minute,
 		Severity: alerting.Info,
 	})
-	// Metrics started counting 5 s ago, inside the window: the whole
-	// count is an increase, even at the first evaluation.
+	// Metrics started counting 5 s before the first evaluation, inside
+	// the window: once there are two snapshots, the whole count is an
+	// increase, although the window reaches back before the first.
 	src.set(counter(telemetry.StageErrors, t0.Add(-5*time.Second),
 		point{labels("pipeline", "p", "stage", "a", "kind", "x"), 2},
 		point{labels("pipeline", "p", "stage", "b", "kind", "y"), 1}))
+	evaluate(t, e)
+	if state, _ := stateOf(e, "errors", nil); state != "inactive" {
+		t.Fatalf("first evaluation: %s, want inactive (one snapshot: no data yet)", state)
+	}
+	c.advance(10 * time.Second)
 	evaluate(t, e)
 	if state, v := stateOf(e, "errors", nil); state != "firing" || v != 3 {
 		t.Fatalf("got %s at %v, want firing at 3 (summed over every series with by = [])", state, v)
@@ -158,7 +164,7 @@ func TestQuantileFromBucketDeltas(t *testing.T) {
 		!resolved.Started.Equal(t0.Add(20*time.Second)) || !near(resolved.Value, 0.005+0.005*0.95) {
 		t.Errorf("resolved notification: %+v", resolved)
 	}
-	want := `histogram_quantile(0.95, sum by (pipeline, stage, tier, le) ` +
+	want := `histogram_quantile(0.95, sum by (pipeline, stage, tier, instance, job, le) ` +
 		`(rate(streampipe_websocket_frame_latency_seconds_bucket[20s]))) > 0.1`
 	if fired.Expr != want {
 		t.Errorf("expr %s\nwant %s", fired.Expr, want)
@@ -223,6 +229,8 @@ func TestRatioWithDenominator(t *testing.T) {
 			point{labels(append(buf, "reason", "shutdown")...), 50}),
 		counter(telemetry.StageFramesIn, start, point{labels(buf...), 100}),
 	)
+	evaluate(t, e)
+	c.advance(10 * time.Second)
 	evaluate(t, e)
 	if state, v := stateOf(e, "drop_share", map[string]string{"stage": "buf"}); state != "inactive" || !near(v, 0.3) {
 		t.Fatalf("got %s at %v, want inactive at 0.3 (only buffer_full counts)", state, v)
@@ -365,5 +373,76 @@ func TestEvaluateWithoutStartKeepsNotifications(t *testing.T) {
 	}
 	if err := e.Stop(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestBelowOnARateWaitsForTwoSnapshots: a rate needs two samples, as
+// Prometheus' rate does. At the first evaluation, right at start, a
+// capture has emitted nothing yet; that is no data, not a rate of 0, and
+// no data does not meet a below condition either.
+func TestBelowOnARateWaitsForTwoSnapshots(t *testing.T) {
+	c := &clock{now: t0}
+	src := &fakeSource{}
+	var logs logBuffer
+	e, err := alerting.New(src, alerting.Config{Interval: time.Second, Rules: []alerting.Rule{{
+		Name: "no_frames", Metric: telemetry.StageFramesOut, Aggregate: alerting.AggRate,
+		Labels:  map[string][]string{"kind": {"capture.synthetic"}},
+		Compare: alerting.Comparison{Op: alerting.Below, Threshold: 1}, Window: 10 * time.Second,
+		Severity: alerting.Warning,
+	}}}, alerting.Options{Logger: logs.logger(), Now: c.Now, Manual: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := t0.Add(-50 * time.Millisecond) // telemetry started just before
+	capture := labels("pipeline", "p", "stage", "capture", "kind", "capture.synthetic")
+	at := time.Duration(0)
+	for i, tc := range []struct {
+		at        time.Duration // after t0
+		frames    float64
+		wantState string
+		wantRate  float64
+	}{
+		{0, 0, "inactive", math.NaN()},                      // one snapshot: no data
+		{300 * time.Millisecond, 9, "inactive", math.NaN()}, // less than half an interval on
+		{time.Second, 31, "inactive", 31 / 1.05},            // counted since the telemetry's start
+		{2 * time.Second, 61, "inactive", 61 / 2.05},
+	} {
+		c.advance(tc.at - at)
+		at = tc.at
+		src.set(counter(telemetry.StageFramesOut, start, point{capture, tc.frames}))
+		evaluate(t, e)
+		state, v := stateOf(e, "no_frames", nil)
+		if state == "absent" {
+			state = "inactive"
+		}
+		if state != tc.wantState || !math.IsNaN(tc.wantRate) && !near(v, tc.wantRate) {
+			t.Fatalf("evaluation %d: %s at %v, want %s at %v", i, state, v, tc.wantState, tc.wantRate)
+		}
+	}
+	if got := logs.records(alerting.EventStateChanged); len(got) != 0 {
+		t.Errorf("transitions at start: %v", got)
+	}
+}
+
+// TestMachineGaugesAreNotSummed: series of a machine-wide gauge or of a
+// ratio are reduced with max, in the engine as in PromQL: two paths on
+// one disk must not make it 120% full.
+func TestMachineGaugesAreNotSummed(t *testing.T) {
+	c := &clock{now: t0}
+	src := &fakeSource{}
+	rule := alerting.Rule{
+		Name: "disk", Metric: telemetry.StreampipeDiskUtilization, By: []string{},
+		Compare: alerting.Comparison{Op: alerting.Above, Threshold: 0.9}, Window: time.Minute,
+		Severity: alerting.Critical,
+	}
+	e := newEngine(t, src, c, nil, rule)
+	src.set(gauge(telemetry.StreampipeDiskUtilization,
+		point{labels("path", "/data/a"), 0.6}, point{labels("path", "/data/b"), 0.6}))
+	evaluate(t, e)
+	if state, v := stateOf(e, "disk", nil); state != "inactive" || v != 0.6 {
+		t.Errorf("got %s at %v, want inactive at 0.6", state, v)
+	}
+	if want := `max by (instance, job) (streampipe_disk_utilization_ratio) > 0.9`; rule.PromQL() != want {
+		t.Errorf("PromQL %s, want %s", rule.PromQL(), want)
 	}
 }

@@ -123,14 +123,22 @@ func (g grouping) key(labels map[string]string) (string, map[string]string) {
 	return b.String(), out
 }
 
-// sum renders "sum by (keys) (inner)", with extra keys appended to the
-// grouping (le, for buckets).
-func (g grouping) sum(inner string, extra ...string) string {
-	keys := append(append([]string(nil), g.prom...), extra...)
-	if len(keys) == 0 {
-		return "sum(" + inner + ")"
-	}
-	return "sum by (" + strings.Join(keys, ", ") + ") (" + inner + ")"
+// TargetLabels are the labels Prometheus gives every series of a scrape
+// target. Every aggregation of a rule's PromQL keeps them, so that two
+// streampipe processes scraped by one Prometheus are judged apart, as
+// the engine in each of them judges its own metrics, and their values
+// are never added.
+var TargetLabels = []string{"instance", "job"}
+
+// sum renders "sum by (keys, instance, job) (inner)", with extra keys
+// appended to the grouping (le, for buckets).
+func (g grouping) sum(inner string, extra ...string) string { return g.agg("sum", inner, extra...) }
+
+// agg renders the aggregation fn of inner by the group's keys, the
+// target labels and extra.
+func (g grouping) agg(fn, inner string, extra ...string) string {
+	keys := append(append(append([]string(nil), g.prom...), TargetLabels...), extra...)
+	return fn + " by (" + strings.Join(keys, ", ") + ") (" + inner + ")"
 }
 
 // promRange renders a duration as PromQL does, in one unit.
@@ -157,14 +165,25 @@ func (r result) add(g grouping, labels map[string]string, v float64) {
 	r[k] = s
 }
 
+// max puts v into r under labels' group, keeping the largest.
+func (r result) max(g grouping, labels map[string]string, v float64) {
+	k, gl := g.key(labels)
+	if s, ok := r[k]; ok && s.value >= v {
+		return
+	}
+	r[k] = sample{labels: gl, value: v}
+}
+
 // ---- Instant values
 
 // instant is the sum per group of the series' values in one snapshot:
-// the newest, or the window's base when atBase is set.
+// the newest, or the window's base when atBase is set. With max, it is
+// their maximum instead (see reduceWithMax).
 type instant struct {
 	sel    selector
 	by     grouping
 	atBase bool
+	max    bool
 	length time.Duration
 }
 
@@ -182,7 +201,12 @@ func (e instant) at(s *snapshot) result {
 		return r
 	}
 	for _, x := range s.metrics[e.sel.in.Name] {
-		if x.hist == nil && e.sel.matches(x.labels) {
+		if x.hist != nil || !e.sel.matches(x.labels) {
+			continue
+		}
+		if e.max {
+			r.max(e.by, x.labels, x.value)
+		} else {
 			r.add(e.by, x.labels, x.value)
 		}
 	}
@@ -190,10 +214,14 @@ func (e instant) at(s *snapshot) result {
 }
 
 func (e instant) promql() string {
-	if e.atBase {
-		return e.by.sum(e.sel.vector("", "%s offset "+promRange(e.length)))
+	fn := "sum"
+	if e.max {
+		fn = "max"
 	}
-	return e.by.sum(e.sel.vector("", "%s"))
+	if e.atBase {
+		return e.by.agg(fn, e.sel.vector("", "%s offset "+promRange(e.length)))
+	}
+	return e.by.agg(fn, e.sel.vector("", "%s"))
 }
 
 // overTime reduces an instant expression over the snapshots of the window.

@@ -5,10 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/streampipe/streampipe/pipeline"
 )
 
 // Hook kinds.
@@ -50,9 +56,16 @@ type HookConfig struct {
 	Retries int
 	Backoff time.Duration
 	// Command is the exec hook's program and arguments, run without a
-	// shell; Dir is its working directory (empty: the process's).
+	// shell; Dir is its working directory (empty: the process's). The
+	// program is looked up when the engine is built ([New]): a path with
+	// a slash as it is, a bare name in PATH.
 	Command []string
 	Dir     string
+	// Source is the hook's block when it comes from a configuration
+	// file: what New finds wrong (a program that does not exist) is then
+	// a *pipeline.ConfigError placed at the block's attribute. Nil for
+	// hooks built in Go.
+	Source *pipeline.Config
 }
 
 // withDefaults fills unset fields.
@@ -73,27 +86,68 @@ func (h HookConfig) withDefaults() HookConfig {
 	return h
 }
 
-// Check reports a hook that cannot work.
+// Check reports everything that keeps a hook from working, as
+// *FieldError values joined, without touching the outside world.
 func (h *HookConfig) Check() error {
+	var errs []error
 	switch h.Kind {
 	case HookLog:
-		return nil
 	case HookWebhook:
 		u, err := url.Parse(h.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fieldErr("url", "%q is not an http:// or https:// URL", h.URL)
+			errs = append(errs, fieldErr("url", "%q is not an http:// or https:// URL", h.URL))
 		}
 		if h.Retries < 0 {
-			return fieldErr("retries", "must not be negative")
+			errs = append(errs, fieldErr("retries", "must not be negative"))
 		}
-		return nil
+		for _, k := range slices.Sorted(maps.Keys(h.Headers)) {
+			if !validHeaderName(k) {
+				errs = append(errs, fieldErr("headers", "%q is not a header name: use letters, digits "+
+					"and -, without spaces, such as \"X-Api-Key\"", k))
+			}
+			if !validHeaderValue(h.Headers[k]) {
+				errs = append(errs, fieldErr("headers", "the value of header %q holds a line break or "+
+					"another control character, which would end the header early; remove it", k))
+			}
+		}
 	case HookExec:
 		if len(h.Command) == 0 || h.Command[0] == "" {
-			return fieldErr("command", "needs the program to run, such as [\"./notify.sh\"]")
+			errs = append(errs, fieldErr("command", "needs the program to run, such as [\"./notify.sh\"]"))
 		}
-		return nil
+	default:
+		errs = append(errs, fieldErr("hook", "%q is not a hook kind; use %s", h.Kind, strings.Join(HookKinds, ", ")))
 	}
-	return fieldErr("hook", "%q is not a hook kind; use %s", h.Kind, strings.Join(HookKinds, ", "))
+	return errors.Join(errs...)
+}
+
+// validHeaderName reports whether s is an HTTP field name: a token of
+// RFC 9110.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validHeaderValue reports whether s can be sent as an HTTP field value:
+// no control characters but horizontal tab, so no CR or LF that would
+// split the header.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // deliverer sends one notification; an error means it was not delivered.
@@ -113,8 +167,19 @@ type hookRunner struct {
 	mu          sync.Mutex
 	closed      bool
 	lastDropLog time.Time
-	dropped     int
+	// unlogged counts the notifications a full queue dropped since the
+	// last queue_full line; run logs what is left of it when it ends.
+	unlogged int
 }
+
+// Reasons of EventHookFailed lines.
+const (
+	reasonDelivery  = "delivery"
+	reasonQueueFull = "queue_full"
+	// reasonShutdown: notifications still queued, or being delivered,
+	// when Stop's bound ran out.
+	reasonShutdown = "shutdown"
+)
 
 // Results of a notification, the result label of
 // streampipe.alert.notifications.
@@ -141,11 +206,11 @@ func (h *hookRunner) enqueue(n Notification) {
 	default:
 	}
 	h.count(n.Alert, h.kind, resultDropped)
-	h.dropped++
+	h.unlogged++
 	if now := time.Now(); now.Sub(h.lastDropLog) >= dropLogEvery {
-		h.log.Warn(EventHookFailed, "alert", n.Alert, "hook", h.kind, "reason", "queue_full",
-			"dropped", h.dropped, "error", errors.New("the hook is too slow: notifications dropped"))
-		h.lastDropLog, h.dropped = now, 0
+		h.log.Warn(EventHookFailed, "alert", n.Alert, "hook", h.kind, "reason", reasonQueueFull,
+			"dropped", h.unlogged, "error", errors.New("the hook is too slow: notifications dropped"))
+		h.lastDropLog, h.unlogged = now, 0
 	}
 }
 
@@ -161,21 +226,44 @@ func (h *hookRunner) close() {
 }
 
 // run delivers until the queue is closed and empty. ctx aborts the
-// delivery in progress and drops the rest.
+// delivery in progress and drops the rest. Before it returns it logs
+// the drops no line has told of yet, so that the log adds up to the
+// dropped count of streampipe.alert.notifications.
 func (h *hookRunner) run(ctx context.Context) {
+	abandoned := 0
 	for n := range h.queue {
 		if ctx.Err() != nil {
 			h.count(n.Alert, h.kind, resultDropped)
+			abandoned++
 			continue
 		}
 		start := time.Now()
-		if err := h.d.deliver(ctx, n); err != nil {
+		err := h.d.deliver(ctx, n)
+		switch {
+		case err == nil:
+			h.count(n.Alert, h.kind, resultDelivered)
+		case ctx.Err() != nil:
+			// Stop's bound cut the delivery short: dropped, not failed.
+			h.count(n.Alert, h.kind, resultDropped)
+			abandoned++
+		default:
 			h.count(n.Alert, h.kind, resultFailed)
 			h.log.Warn(EventHookFailed, "alert", n.Alert, "hook", h.kind, "state", n.State,
-				"reason", "delivery", "duration", time.Since(start), "error", err)
-			continue
+				"reason", reasonDelivery, "duration", time.Since(start), "error", err)
 		}
-		h.count(n.Alert, h.kind, resultDelivered)
+	}
+
+	h.mu.Lock()
+	unlogged := h.unlogged
+	h.unlogged = 0
+	h.mu.Unlock()
+	if unlogged > 0 {
+		h.log.Warn(EventHookFailed, "hook", h.kind, "reason", reasonQueueFull, "dropped", unlogged,
+			"error", errors.New("the hook is too slow: notifications dropped"))
+	}
+	if abandoned > 0 {
+		h.log.Warn(EventHookFailed, "hook", h.kind, "reason", reasonShutdown, "dropped", abandoned,
+			"error", errors.New("stopped before these notifications were delivered"))
 	}
 }
 
@@ -189,7 +277,22 @@ func newDeliverer(cfg HookConfig, log *slog.Logger) (deliverer, error) {
 	case HookWebhook:
 		return newWebhook(cfg), nil
 	case HookExec:
-		return &execHook{cfg: cfg}, nil
+		// Find the program now, as a capture command is found when its
+		// pipeline starts, rather than when the alert first fires.
+		lookup := cfg.Command[0]
+		if strings.Contains(lookup, "/") && !filepath.IsAbs(lookup) && cfg.Dir != "" {
+			lookup = filepath.Join(cfg.Dir, lookup) // as exec resolves it
+		}
+		path, err := exec.LookPath(lookup)
+		if err != nil {
+			if cfg.Source != nil {
+				return nil, cfg.Source.Errorf("command", "Alert hook program not found",
+					"The exec hook's program %q cannot be run: %v. Install it, or fix the path (a path "+
+						"with a slash is relative to the configuration file's directory).", cfg.Command[0], err)
+			}
+			return nil, fmt.Errorf("alert hook exec: program %q not found: %w", cfg.Command[0], err)
+		}
+		return &execHook{cfg: cfg, path: path}, nil
 	}
 	return &logHook{log: log}, nil
 }

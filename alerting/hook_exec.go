@@ -15,7 +15,11 @@ import (
 // within a time bound. The command also finds the alert's name, state and
 // severity in STREAMPIPE_ALERT, STREAMPIPE_ALERT_STATE and
 // STREAMPIPE_ALERT_SEVERITY. A non-zero exit status is a failure.
-type execHook struct{ cfg HookConfig }
+type execHook struct {
+	cfg HookConfig
+	// path is the program, as found when the hook was built.
+	path string
+}
 
 // execOutputMax bounds the output of a failed command kept for the log.
 const execOutputMax = 2 << 10
@@ -27,7 +31,7 @@ func (h *execHook) deliver(ctx context.Context, n Notification) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, h.cfg.Command[0], h.cfg.Command[1:]...)
+	cmd := exec.CommandContext(ctx, h.path, h.cfg.Command[1:]...)
 	cmd.Dir = h.cfg.Dir
 	cmd.Stdin = bytes.NewReader(body)
 	cmd.Env = append(os.Environ(),

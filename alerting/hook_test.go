@@ -3,17 +3,23 @@ package alerting_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
 	"github.com/streampipe/streampipe/alerting"
+	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/telemetry"
 )
 
@@ -303,5 +309,133 @@ func TestStopDeliversQueuedNotifications(t *testing.T) {
 	got := rcv.notifications()
 	if len(got) != 2 || got[0].State != "firing" || got[1].State != "resolved" {
 		t.Fatalf("delivered before Stop returned: %+v", got)
+	}
+}
+
+// TestMissingExecProgramFailsNew: an exec hook whose program does not
+// exist fails when the engine is built (when `run` starts), at the hook's
+// command when the hook comes from a file, not when the alert fires.
+func TestMissingExecProgramFailsNew(t *testing.T) {
+	dir := t.TempDir()
+	spec, _ := alerting.HookSpec(alerting.HookExec)
+	block := pipeline.NewConfig(spec, alerting.HookExec)
+	block.Set("command", []string{"./notify.sh"}, pipeline.Range{Filename: "p.hcl",
+		Start: pipeline.Pos{Line: 7, Column: 15}, End: pipeline.Pos{Line: 7, Column: 30}})
+	fromFile, err := alerting.HookFromConfig(alerting.HookExec, block, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		hook *alerting.HookConfig
+		line int // of the ConfigError; 0: none
+	}{
+		{"from a file", fromFile, 7},
+		{"built in Go", &alerting.HookConfig{Kind: alerting.HookExec, Dir: dir,
+			Command: []string{"./notify.sh"}}, 0},
+		{"not in PATH", &alerting.HookConfig{Kind: alerting.HookExec,
+			Command: []string{"streampipe-no-such-program"}}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := alerting.New(&fakeSource{}, alerting.Config{Rules: []alerting.Rule{firingRule(tc.hook)}},
+				alerting.Options{Manual: true})
+			if err == nil || !strings.Contains(err.Error(), "not found") && !strings.Contains(err.Error(),
+				"cannot be run") {
+				t.Fatalf("New = %v, want the program not found", err)
+			}
+			var ce *pipeline.ConfigError
+			if tc.line == 0 {
+				if errors.As(err, &ce) {
+					t.Errorf("a ConfigError for a hook without a block: %v", ce)
+				}
+				return
+			}
+			if !errors.As(err, &ce) || ce.Attr != "command" || ce.Range().Start.Line != tc.line {
+				t.Errorf("error %v is not placed at the hook's command", err)
+			}
+		})
+	}
+
+	// Once the program exists, the hook builds.
+	if err := os.WriteFile(filepath.Join(dir, "notify.sh"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e, err := alerting.New(&fakeSource{}, alerting.Config{Rules: []alerting.Rule{firingRule(fromFile)}},
+		alerting.Options{Manual: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = e.Stop(context.Background())
+}
+
+// TestDropsAreLoggedInFull: the dropped counts of the hook failure lines
+// add up to the notifications the counter says were dropped: drops of a
+// full queue since the last line, and at exit those still queued or in
+// flight when Stop's bound ran out.
+func TestDropsAreLoggedInFull(t *testing.T) {
+	release := make(chan struct{})
+	var hung atomic.Int32
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hung.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+
+	reader := sdkmetric.NewManualReader()
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	var logs logBuffer
+	c := &clock{now: t0}
+	src := &fakeSource{}
+	e, err := alerting.New(src, alerting.Config{Rules: []alerting.Rule{firingRule(
+		&alerting.HookConfig{Kind: alerting.HookWebhook, URL: slow.URL, Timeout: time.Hour})}},
+		alerting.Options{Logger: logs.logger(), Meter: provider.Meter("test"), Now: c.Now, Manual: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Start(context.Background())
+
+	// The first notification hangs in flight; 64 more fill the queue and
+	// 15 more are dropped: 80 notifications, none delivered.
+	const total = 80
+	setQueue(src, 5)
+	evaluate(t, e)
+	waitFor(t, "the first notification in flight", func() bool { return hung.Load() == 1 })
+	for i := 1; i < total; i++ {
+		c.advance(time.Second)
+		setQueue(src, float64(5*((i+1)%2)))
+		evaluate(t, e)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_ = e.Stop(ctx)
+
+	logged := 0
+	for _, rec := range logs.records(alerting.EventHookFailed) {
+		n, _ := rec["dropped"].(float64)
+		logged += int(n)
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	counted := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name != telemetry.AlertNotifications {
+				continue
+			}
+			for _, p := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				result, _ := p.Attributes.Value(alerting.LabelResult)
+				counted[result.AsString()] += p.Value
+			}
+		}
+	}
+	if counted["dropped"] != total || logged != total {
+		t.Errorf("counted %v, logged %d dropped; want all %d dropped, counted and logged",
+			counted, logged, total)
 	}
 }

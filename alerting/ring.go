@@ -2,21 +2,34 @@ package alerting
 
 import "time"
 
+// ringMax bounds the snapshots a ring keeps. A snapshot holds every
+// series of the watched metrics (a few KiB for a few pipelines), so a
+// window of many intervals, such as a day at the default 10 s interval,
+// would otherwise cost hundreds of megabytes.
+const ringMax = 256
+
 // ring keeps the snapshots of the last span, oldest first.
 //
-// TODO: keep fewer snapshots when the interval is much shorter than the
-// longest window (a 100 ms interval with 5 m windows keeps 3000); every
-// window only needs its base and, for max/min/avg, per-interval values.
+// It keeps at most ringMax of them: the newest ringMax/2 one interval
+// apart, and older ones thinned to at least span/(ringMax/2-3) apart
+// (about 11 minutes for a day's window). A window that reaches into the
+// thinned part starts at the newest snapshot at or before its start, so
+// it may be longer than asked by up to that gap (rates divide by the
+// true span), and max, min and avg see that part at the coarser step.
 type ring struct {
 	span  time.Duration
 	snaps []*snapshot
 	// origin is when the cumulative metrics started counting (the
 	// telemetry's start), or zero while unknown.
 	origin time.Time
+	// minSpan is how far apart two snapshots must be before windowed
+	// values are computed from them.
+	minSpan time.Duration
 }
 
 // add appends s and forgets snapshots no window needs any more: it keeps
 // the newest one at or before s.at-span, the base of the longest window.
+// Then it thins the older snapshots (see thin).
 func (r *ring) add(s *snapshot, origin time.Time) {
 	if !origin.IsZero() && (r.origin.IsZero() || origin.Before(r.origin)) {
 		r.origin = origin
@@ -28,8 +41,33 @@ func (r *ring) add(s *snapshot, origin time.Time) {
 		drop++
 	}
 	if drop > 0 {
-		r.snaps = append(r.snaps[:0], r.snaps[drop:]...)
+		n := copy(r.snaps, r.snaps[drop:])
+		clear(r.snaps[n:]) // let the dropped snapshots be collected
+		r.snaps = r.snaps[:n]
 	}
+	if len(r.snaps) > ringMax/2 {
+		r.thin()
+	}
+}
+
+// thin keeps the newest ringMax/2 snapshots and, among the older ones,
+// the oldest (the base of the longest window) and then each one at least
+// a step after the last one kept. Over at most span plus two steps, that
+// is at most ringMax/2 snapshots.
+func (r *ring) thin() {
+	n := len(r.snaps)
+	older := n - ringMax/2
+	step := r.span / (ringMax/2 - 3)
+	kept := r.snaps[:1]
+	for i := 1; i < n; i++ {
+		s := r.snaps[i]
+		if i < older && s.at.Sub(kept[len(kept)-1].at) < step {
+			continue
+		}
+		kept = append(kept, s)
+	}
+	clear(r.snaps[len(kept):n])
+	r.snaps = kept
 }
 
 // window is what one rule sees: the newest snapshot, the base its
@@ -43,6 +81,10 @@ type window struct {
 	// within holds the snapshots at or after now.at-length, oldest first,
 	// ending with now.
 	within []*snapshot
+	// ready is set once the ring holds two snapshots at least the
+	// ring's minSpan apart: before that a windowed value would rest on
+	// one sample (a rate of 0 at start), and there is no data.
+	ready bool
 }
 
 // span returns the seconds between the base and now.
@@ -61,6 +103,7 @@ func (r *ring) window(length time.Duration) (*window, bool) {
 	}
 	now := r.snaps[len(r.snaps)-1]
 	w := &window{now: now}
+	w.ready = len(r.snaps) > 1 && now.at.Sub(r.snaps[0].at) >= r.minSpan
 	cutoff := now.at.Add(-length)
 	for i := len(r.snaps) - 1; i >= 0; i-- {
 		s := r.snaps[i]

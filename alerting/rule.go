@@ -49,6 +49,11 @@ const (
 // Aggregations lists the aggregation names, quantiles aside.
 var Aggregations = []string{AggValue, AggMax, AggMin, AggAvg, AggRate, AggIncrease, AggRatio}
 
+// MaxWindow is the longest window a rule may have. The engine keeps a
+// bounded number of snapshots whatever the window (see docs/alerts.md),
+// but a day is already far beyond what an alert on a live stream needs.
+const MaxWindow = 24 * time.Hour
+
 // Comparison operators.
 const (
 	Above   = "above"
@@ -234,8 +239,11 @@ func (r *Rule) compile() (expr, error) {
 		errs = append(errs, fieldErr("severity", "%q is not a severity; use %s",
 			r.Severity, strings.Join(Severities, ", ")))
 	}
-	if r.Window <= 0 {
+	switch {
+	case r.Window <= 0:
 		errs = append(errs, fieldErr("window", "must be longer than 0"))
+	case r.Window > MaxWindow:
+		errs = append(errs, fieldErr("window", "is %s; it must be at most %s", r.Window, PromDuration(MaxWindow)))
 	}
 	if r.For < 0 {
 		errs = append(errs, fieldErr("for", "must not be negative"))
@@ -281,38 +289,64 @@ func (r *Rule) compile() (expr, error) {
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// compileMetric builds the expression of a rule on a table metric.
+// compileMetric builds the expression of a rule on a table metric. It
+// reports every problem it finds, not only the first: an unknown metric
+// hides only what depends on the metric (its labels and its kind).
 func (r *Rule) compileMetric() (expr, error) {
+	var errs []error
+	agg := r.aggregate()
+	q, isQuantile, qerr := parseQuantile(agg)
+	switch {
+	case qerr != nil:
+		errs = append(errs, qerr)
+	case !isQuantile && !slices.Contains(Aggregations, agg):
+		errs = append(errs, fieldErr("aggregate", "%q is not an aggregation; use one of %s, or a quantile "+
+			"such as p95", agg, strings.Join(Aggregations, ", ")))
+	}
+	if r.Denominator != "" && agg != AggRatio {
+		errs = append(errs, fieldErr("denominator", "applies to aggregate = %q only", AggRatio))
+	}
 	in, err := lookupMetric("metric", r.Metric)
 	if err != nil {
-		return nil, err
+		return nil, errors.Join(append([]error{err}, errs...)...)
 	}
 	sel, err := newSelector(in, r.Labels)
 	if err != nil {
-		return nil, err
+		errs = append(errs, err)
 	}
 	by, err := newGrouping(in, r.By)
 	if err != nil {
-		return nil, err
+		errs = append(errs, err)
 	}
-	agg := r.aggregate()
-	if r.Denominator != "" && agg != AggRatio {
-		return nil, fieldErr("denominator", "applies to aggregate = %q only", AggRatio)
+	if qerr != nil || !isQuantile && !slices.Contains(Aggregations, agg) {
+		return nil, errors.Join(errs...)
 	}
+	e, err := r.metricExpr(in, sel, by, agg, q, isQuantile)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return e, nil
+}
+
+// metricExpr builds the expression of aggregation agg (quantile q when
+// isQuantile) of the metric in, checking that they fit each other.
+func (r *Rule) metricExpr(in telemetry.Instrument, sel selector, by grouping, agg string, q float64,
+	isQuantile bool) (expr, error) {
 	hist := in.Kind == telemetry.Histogram
 	counter := in.Kind == telemetry.Counter
 	wrongKind := func(what string) error {
 		return fieldErr("aggregate", "%q applies to %s, and %s is a %s", agg, what, in.Name, in.Kind)
 	}
-	if q, ok, qerr := parseQuantile(agg); qerr != nil {
-		return nil, qerr
-	} else if ok {
+	if isQuantile {
 		if !hist {
 			return nil, wrongKind("histograms")
 		}
 		return quantileOf{q: q, sel: sel, by: by, length: r.Window}, nil
 	}
-	inst := instant{sel: sel, by: by, length: r.Window}
+	inst := instant{sel: sel, by: by, length: r.Window, max: reduceWithMax(in)}
 	switch agg {
 	case AggValue:
 		if hist {
@@ -340,30 +374,40 @@ func (r *Rule) compileMetric() (expr, error) {
 			return nil, wrongKind("counters")
 		}
 		return increase{sel: sel, by: by, length: r.Window, perSecond: agg == AggRate}, nil
-	case AggRatio:
-		if !counter {
-			return nil, wrongKind("counters")
-		}
-		den := increase{sel: selector{in: in}, by: by, length: r.Window}
-		if r.Denominator != "" {
-			din, err := lookupMetric("denominator", r.Denominator)
-			if err != nil {
-				return nil, err
-			}
-			if din.Kind != telemetry.Counter {
-				return nil, fieldErr("denominator", "%s is a %s; a ratio divides by a counter", din.Name, din.Kind)
-			}
-			dby, err := newGrouping(din, by.keys)
-			if err != nil {
-				return nil, fieldErr("denominator", "%s lacks a label the rule groups by: %v", din.Name, err)
-			}
-			den = increase{sel: selector{in: din}, by: dby, length: r.Window}
-		}
-		num := increase{sel: sel, by: by, length: r.Window}
-		return ratio{num: num, den: den}, nil
 	}
-	return nil, fieldErr("aggregate", "%q is not an aggregation; use one of %s, or a quantile such as p95",
-		agg, strings.Join(Aggregations, ", "))
+
+	// AggRatio.
+	if !counter {
+		return nil, wrongKind("counters")
+	}
+	den := increase{sel: selector{in: in}, by: by, length: r.Window}
+	if r.Denominator != "" {
+		din, err := lookupMetric("denominator", r.Denominator)
+		if err != nil {
+			return nil, err
+		}
+		if din.Kind != telemetry.Counter {
+			return nil, fieldErr("denominator", "%s is a %s; a ratio divides by a counter", din.Name, din.Kind)
+		}
+		dby, err := newGrouping(din, by.keys)
+		if err != nil {
+			return nil, fieldErr("denominator", "%s lacks a label the rule groups by: %v", din.Name, err)
+		}
+		den = increase{sel: selector{in: din}, by: dby, length: r.Window}
+	}
+	num := increase{sel: sel, by: by, length: r.Window}
+	return ratio{num: num, den: den}, nil
+}
+
+// reduceWithMax reports whether the series of a group of metric in are
+// reduced with max rather than added: a gauge of the machine (every
+// process on a host reports the same value) or a ratio cannot be summed.
+func reduceWithMax(in telemetry.Instrument) bool {
+	if in.Kind == telemetry.Counter || in.Kind == telemetry.Histogram {
+		return false
+	}
+	return in.Unit == "1" || strings.HasPrefix(in.Name, "system.") ||
+		strings.HasPrefix(in.Name, "streampipe.disk.")
 }
 
 // parseQuantile reads "p95" as 0.95. ok is false when s is not a
@@ -374,13 +418,16 @@ func parseQuantile(s string) (q float64, ok bool, err error) {
 		return 0, false, nil
 	}
 	v, perr := strconv.ParseFloat(rest, 64)
-	if perr != nil {
+	if perr != nil || strings.ContainsAny(rest, "eEpPxX_") || math.IsInf(v, 0) || math.IsNaN(v) {
 		return 0, false, nil
 	}
 	if v <= 0 || v > 100 {
 		return 0, false, fieldErr("aggregate", "quantile %q must be above p0 and at most p100", s)
 	}
-	return v / 100, true, nil
+	// Shift the decimal point in the text rather than divide, so that
+	// p99.9 is exactly 0.999 (99.9/100 is 0.9990000000000001).
+	q, _ = strconv.ParseFloat(rest+"e-2", 64)
+	return q, true, nil
 }
 
 // lookupMetric finds a metric of the telemetry table by its OpenTelemetry
@@ -427,19 +474,21 @@ func newSelector(in telemetry.Instrument, labels map[string][]string) (selector,
 	}
 	slices.Sort(keys)
 	var alt []matcher
+	var errs []error
 	for _, k := range keys {
 		key, ok := labelKey(in, k)
-		if !ok {
-			return sel, fieldErr("labels", "%s has no label %q; its labels are %s",
-				in.Name, k, listOrNone(in.Labels))
+		switch {
+		case !ok:
+			errs = append(errs, fieldErr("labels", "%s has no label %q; its labels are %s",
+				in.Name, k, listOrNone(in.Labels)))
+		case len(labels[k]) == 0:
+			errs = append(errs, fieldErr("labels", "label %q needs at least one value", k))
+		default:
+			alt = append(alt, matcher{key: key, values: labels[k]})
 		}
-		if len(labels[k]) == 0 {
-			return sel, fieldErr("labels", "label %q needs at least one value", k)
-		}
-		alt = append(alt, matcher{key: key, values: labels[k]})
 	}
 	sel.alts = [][]matcher{alt}
-	return sel, nil
+	return sel, errors.Join(errs...)
 }
 
 // defaultGroupBy are the labels a rule groups by when it does not say.
@@ -455,14 +504,20 @@ func newGrouping(in telemetry.Instrument, by []string) (grouping, error) {
 			}
 		}
 	} else {
+		var errs []error
 		for _, b := range by {
 			key, ok := labelKey(in, b)
 			if !ok {
-				return g, fieldErr("by", "%s has no label %q; its labels are %s", in.Name, b, listOrNone(in.Labels))
+				errs = append(errs, fieldErr("by", "%s has no label %q; its labels are %s",
+					in.Name, b, listOrNone(in.Labels)))
+				continue
 			}
 			if !slices.Contains(g.keys, key) {
 				g.keys = append(g.keys, key)
 			}
+		}
+		if len(errs) > 0 {
+			return g, errors.Join(errs...)
 		}
 	}
 	for _, k := range g.keys {

@@ -2,6 +2,7 @@ package alerting_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,15 @@ func TestRuleCheck(t *testing.T) {
 			r.Compare = alerting.Comparison{Op: alerting.Outside, Low: 5, High: 1}
 		}, "outside", "low <= high"},
 		{"no window", func(r *alerting.Rule) { r.Window = 0 }, "window", "longer than 0"},
+		{"window over a day", func(r *alerting.Rule) { r.Window = 10000 * time.Hour }, "window", "at most 24h"},
+		{"header name with a space", func(r *alerting.Rule) {
+			r.Hooks = []*alerting.HookConfig{{Kind: alerting.HookWebhook, URL: "http://127.0.0.1:9/x",
+				Headers: map[string]string{"X Token": "a"}}}
+		}, "headers", "not a header name"},
+		{"header value with a line break", func(r *alerting.Rule) {
+			r.Hooks = []*alerting.HookConfig{{Kind: alerting.HookWebhook, URL: "http://127.0.0.1:9/x",
+				Headers: map[string]string{"X-Token": "a\r\nX-Evil: 1"}}}
+		}, "headers", "line break"},
 		{"severity", func(r *alerting.Rule) { r.Severity = "urgent" }, "severity", "not a severity"},
 		{"bad webhook", func(r *alerting.Rule) {
 			r.Hooks = []*alerting.HookConfig{{Kind: alerting.HookWebhook, URL: "ftp://x"}}
@@ -78,21 +88,23 @@ func TestRuleCheck(t *testing.T) {
 
 func TestDefaultsAreValidAndRenderPromQL(t *testing.T) {
 	want := map[string]string{
-		"connection_drops": `(sum by (pipeline, stage) (increase(streampipe_websocket_connections_closed_total` +
+		"connection_drops": `(sum by (pipeline, stage, instance, job) (increase(streampipe_websocket_connections_closed_total` +
 			`{reason=~"slow_client|write_timeout|ping_timeout|connection_lost"}[5m]) or ` +
 			`increase(streampipe_websocket_connections_closed_total{code="1006"}[5m]))) / ` +
-			`(((sum by (pipeline, stage) (streampipe_websocket_connections_active offset 5m)) or ` +
-			`(sum by (pipeline, stage) (increase(streampipe_websocket_connections_opened_total[5m]))) * 0) + ` +
-			`((sum by (pipeline, stage) (increase(streampipe_websocket_connections_opened_total[5m]))) or ` +
-			`(sum by (pipeline, stage) (streampipe_websocket_connections_active offset 5m)) * 0) > 0) > 0.1`,
-		"frame_latency_p99": `histogram_quantile(0.99, sum by (pipeline, stage, tier, le) ` +
+			`(((sum by (pipeline, stage, instance, job) (streampipe_websocket_connections_active offset 5m)) or ` +
+			`(sum by (pipeline, stage, instance, job) (increase(streampipe_websocket_connections_opened_total[5m]))) * 0) + ` +
+			`((sum by (pipeline, stage, instance, job) (increase(streampipe_websocket_connections_opened_total[5m]))) or ` +
+			`(sum by (pipeline, stage, instance, job) (streampipe_websocket_connections_active offset 5m)) * 0) > 0) > 0.1`,
+		"frame_latency_p99": `histogram_quantile(0.99, sum by (pipeline, stage, tier, instance, job, le) ` +
 			`(rate(streampipe_websocket_frame_latency_seconds_bucket[5m]))) > 0.2`,
-		"memory": `avg_over_time((sum(system_memory_utilization_ratio{system_memory_state="used"}))[5m:]) > 0.85`,
-		"disk":   `sum by (path) (streampipe_disk_utilization_ratio) > 0.9`,
-		"batch_size": `(histogram_quantile(1, sum by (pipeline, stage, tier, le) ` +
+		"memory": `avg_over_time((max by (instance, job) ` +
+			`(system_memory_utilization_ratio{system_memory_state="used"}))[5m:]) > 0.85`,
+		"cpu":  `avg_over_time((max by (instance, job) (system_cpu_utilization_ratio))[5m:]) > 0.8`,
+		"disk": `max by (path, instance, job) (streampipe_disk_utilization_ratio) > 0.9`,
+		"batch_size": `(histogram_quantile(1, sum by (pipeline, stage, tier, instance, job, le) ` +
 			`(rate(streampipe_batch_size_bucket[5m]))) < 1) or (histogram_quantile(1, sum by ` +
-			`(pipeline, stage, tier, le) (rate(streampipe_batch_size_bucket[5m]))) > 5)`,
-		"queue_length": `sum by (pipeline, stage) (streampipe_stage_queue_length) > 10`,
+			`(pipeline, stage, tier, instance, job, le) (rate(streampipe_batch_size_bucket[5m]))) > 5)`,
+		"queue_length": `sum by (pipeline, stage, instance, job) (streampipe_stage_queue_length) > 10`,
 	}
 	names := map[string]bool{}
 	for _, r := range alerting.Defaults() {
@@ -139,6 +151,70 @@ func TestParseThreshold(t *testing.T) {
 		}
 		if err != nil || got != tc.want {
 			t.Errorf("ParseThreshold(%v, %s) = %v, %v; want %v", tc.v, tc.unit, got, err, tc.want)
+		}
+	}
+}
+
+// TestCheckReportsEveryProblem: one mistake does not hide the others.
+func TestCheckReportsEveryProblem(t *testing.T) {
+	r := validRule()
+	r.Aggregate = "p150"
+	r.Compare = alerting.Comparison{Op: alerting.Outside, Low: 5, High: 1}
+	r.Labels = map[string][]string{"colour": {"red"}}
+	r.By = []string{"client"}
+	r.Hooks = []*alerting.HookConfig{{Kind: alerting.HookWebhook, URL: "gopher://127.0.0.1/x",
+		Headers: map[string]string{"bad name": "x\n"}}}
+	var fields []string
+	for _, e := range leaves(r.Check()) {
+		var fe *alerting.FieldError
+		if !errors.As(e, &fe) {
+			t.Fatalf("%v is not a FieldError", e)
+		}
+		fields = append(fields, fe.Field)
+	}
+	slices.Sort(fields)
+	want := []string{"aggregate", "by", "headers", "headers", "labels", "outside", "url"}
+	if !slices.Equal(fields, want) {
+		t.Errorf("errors on %v, want %v", fields, want)
+	}
+}
+
+func leaves(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, leaves(e)...)
+		}
+		return out
+	}
+	if err == nil {
+		return nil
+	}
+	return []error{err}
+}
+
+func TestQuantilesRenderAsWritten(t *testing.T) {
+	for _, tc := range []struct{ agg, want string }{
+		{"p99.9", "histogram_quantile(0.999, "},
+		{"p95", "histogram_quantile(0.95, "},
+		{"p50", "histogram_quantile(0.5, "},
+		{"p99.99", "histogram_quantile(0.9999, "},
+		{"p0.1", "histogram_quantile(0.001, "},
+		{"p100", "histogram_quantile(1, "},
+	} {
+		t.Run(tc.agg, func(t *testing.T) {
+			r := validRule()
+			r.Aggregate = tc.agg
+			if got := r.PromQL(); !strings.HasPrefix(got, tc.want) {
+				t.Errorf("%s renders %s, want it to start with %s", tc.agg, got, tc.want)
+			}
+		})
+	}
+	for _, bad := range []string{"p1e2", "pInf", "p0x10"} {
+		r := validRule()
+		r.Aggregate = bad
+		if r.Check() == nil {
+			t.Errorf("aggregate %q accepted", bad)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"errors"
 	"slices"
 	"strings"
 
@@ -84,25 +85,35 @@ func signalByName(name string) (Signal, bool) {
 	return Signal{}, false
 }
 
-// compileSignal builds the expression of a rule on a named signal.
+// compileSignal builds the expression of a rule on a named signal,
+// reporting every problem at once.
 func (r *Rule) compileSignal() (expr, error) {
 	sig, ok := signalByName(r.Signal)
 	if !ok {
 		return nil, fieldErr("signal", "%q is not a signal; use one of %s", r.Signal,
 			strings.Join(SignalNames(), ", "))
 	}
+	var errs []error
 	if len(r.Labels) > 0 {
-		return nil, fieldErr("labels", "label matchers apply to metrics, not to signals")
+		errs = append(errs, fieldErr("labels", "label matchers apply to metrics, not to signals"))
 	}
 	if r.Denominator != "" {
-		return nil, fieldErr("denominator", "applies to metrics, not to signals")
+		errs = append(errs, fieldErr("denominator", "applies to metrics, not to signals"))
 	}
 	agg := r.aggregate()
 	if !slices.Contains(sig.aggregates, agg) {
-		return nil, fieldErr("aggregate", "signal %s takes aggregate %s, not %q", sig.Name,
-			strings.Join(sig.aggregates, " or "), agg)
+		errs = append(errs, fieldErr("aggregate", "signal %s takes aggregate %s, not %q", sig.Name,
+			strings.Join(sig.aggregates, " or "), agg))
+		agg = sig.aggregates[0] // still check the grouping
 	}
-	return sig.build(r, agg)
+	e, err := sig.build(r, agg)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return e, nil
 }
 
 // signalGrouping groups a signal's metrics by r.By (checked against
@@ -116,6 +127,8 @@ func signalGrouping(r *Rule, ins ...telemetry.Instrument) ([]grouping, error) {
 	for i, in := range ins {
 		g, err := newGrouping(in, by)
 		if err != nil {
+			// The metrics share their grouping labels: the first one's
+			// errors say it all.
 			return nil, err
 		}
 		out[i] = g

@@ -45,8 +45,9 @@ var RuleSpec = pipeline.Spec{Attrs: []pipeline.Attr{
 	{Name: "outside", Type: pipeline.TypeAny,
 		Doc: "Fires when the value is outside [low, high], bounds included in the allowed range; each " +
 			"bound written like above. Set exactly one of above, below and outside."},
-	{Name: "window", Type: pipeline.TypeDuration, Default: 5 * time.Minute, Range: "(0,]",
-		Doc: "How far back rates, increases, ratios, quantiles and max, min and avg look."},
+	{Name: "window", Type: pipeline.TypeDuration, Default: 5 * time.Minute, Range: "(0,86400]",
+		Doc: "How far back rates, increases, ratios, quantiles and max, min and avg look; at most 24h. " +
+			"Windows beyond 128 evaluation intervals are sampled more coarsely in their older half."},
 	{Name: "for", Type: pipeline.TypeDuration, Default: time.Duration(0), Range: "[0,]",
 		Doc: "How long the condition must hold before the alert fires; while it holds for less, " +
 			"the alert is pending. 0 fires at the first evaluation that meets the condition."},
@@ -121,19 +122,35 @@ func HookFromConfig(kind string, c *pipeline.Config, dir string) (*HookConfig, e
 		}
 		h.Dir = dir
 	}
-	if err := h.Check(); err != nil {
+	h.Source = c
+	var errs []error
+	for _, e := range leafErrors(h.Check()) {
 		var fe *FieldError
-		if errors.As(err, &fe) {
-			return nil, c.Errorf(fe.Field, "Invalid alert hook", "%s.", fe.Reason)
+		if errors.As(e, &fe) {
+			errs = append(errs, c.Errorf(attrOf(c, fe.Field), "Invalid alert hook", "%s.", fe.Reason))
+		} else {
+			errs = append(errs, c.Errorf("", "Invalid alert hook", "%v.", e))
 		}
-		return nil, c.Errorf("", "Invalid alert hook", "%v.", err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return h, nil
 }
 
+// attrOf returns field when c's spec has an attribute of that name, or ""
+// (the block itself) when it does not.
+func attrOf(c *pipeline.Config, field string) string {
+	if _, ok := c.Spec.Attr(field); ok {
+		return field
+	}
+	return ""
+}
+
 // RuleFromConfig builds the rule of an `alert "NAME"` block from its
 // decoded attributes and its hooks (nil: the default log hook). Every
-// problem is a *pipeline.ConfigError at its attribute, joined.
+// problem is a *pipeline.ConfigError at its attribute, all of them
+// joined: one mistake does not hide another.
 func RuleFromConfig(c *pipeline.Config, hooks []*HookConfig) (Rule, error) {
 	r := Rule{
 		Name:        c.Label(0),
@@ -150,12 +167,27 @@ func RuleFromConfig(c *pipeline.Config, hooks []*HookConfig) (Rule, error) {
 	if c.IsSet("by") {
 		r.By = append([]string{}, c.Strings("by")...)
 	}
+	// reported holds the fields already reported here, whose errors the
+	// rule's own Check would repeat less precisely.
 	var errs []error
+	reported := map[string]bool{}
 	labels, err := labelValues(c.Value("labels"))
 	if err != nil {
 		errs = append(errs, c.Errorf("labels", "Invalid label matchers", "%v.", err))
+		reported["labels"] = true
 	}
 	r.Labels = labels
+
+	// A metric that does not exist hides the threshold's unit, so the
+	// threshold is not read; everything else is still checked.
+	if r.Metric != "" {
+		if _, err := lookupMetric("metric", r.Metric); err != nil {
+			var fe *FieldError
+			errors.As(err, &fe)
+			errs = append(errs, c.Errorf("metric", "Unknown metric", "%s.", fe.Reason))
+			reported["metric"] = true
+		}
+	}
 
 	// The threshold, in the unit of the value it is compared with.
 	var ops []string
@@ -164,46 +196,47 @@ func RuleFromConfig(c *pipeline.Config, hooks []*HookConfig) (Rule, error) {
 			ops = append(ops, op)
 		}
 	}
-	// A metric that does not exist is reported alone: the threshold's
-	// unit cannot be known without it.
-	if r.Metric != "" {
-		if _, err := lookupMetric("metric", r.Metric); err != nil {
-			var fe *FieldError
-			errors.As(err, &fe)
-			return r, errors.Join(append(errs, c.Errorf("metric", "Unknown metric", "%s.", fe.Reason))...)
-		}
-	}
 	unit := r.Unit()
-	switch len(ops) {
-	case 0:
+	switch {
+	case len(ops) == 0:
 		errs = append(errs, c.Errorf("", "Missing alert threshold",
 			"An alert needs one of above, below or outside, such as above = %s.", exampleThreshold(unit)))
-	case 1:
+		reported[Above] = true
+	case len(ops) > 1:
+		errs = append(errs, c.Errorf(ops[1], "Conflicting alert thresholds",
+			"Set only one of above, below and outside; this alert sets %s.", strings.Join(ops, " and ")))
+		reported[ops[0]], reported[ops[1]] = true, true
+	case reported["metric"]:
+		r.Compare.Op = ops[0]
+		reported[ops[0]] = true
+	default:
 		r.Compare.Op = ops[0]
 		if err := r.parseCompare(c.Value(ops[0]), unit); err != nil {
 			errs = append(errs, c.Errorf(ops[0], "Invalid alert threshold", "%v.", err))
+			reported[ops[0]] = true
 		}
-	default:
-		errs = append(errs, c.Errorf(ops[1], "Conflicting alert thresholds",
-			"Set only one of above, below and outside; this alert sets %s.", strings.Join(ops, " and ")))
 	}
 
-	// What only the compiled rule can tell (a metric that does not exist,
-	// an aggregation that does not fit it), placed at its attribute.
-	if len(errs) == 0 {
-		check := r
-		check.Hooks = nil
-		for _, e := range leafErrors(check.Check()) {
-			var fe *FieldError
-			if errors.As(e, &fe) {
-				attr := fe.Field
-				if _, ok := c.Spec.Attr(attr); !ok {
-					attr = ""
-				}
-				errs = append(errs, c.Errorf(attr, "Invalid alert rule", "%s.", fe.Reason))
-			} else {
-				errs = append(errs, c.Errorf("", "Invalid alert rule", "%v.", e))
-			}
+	// What only the compiled rule can tell (an aggregation that does not
+	// fit the metric, a label it lacks), each at its attribute. Hooks
+	// were checked at their own blocks; a threshold reported above is
+	// replaced by a valid one, so that it is not reported twice.
+	check := r
+	check.Hooks = nil
+	if reported["labels"] {
+		check.Labels = nil
+	}
+	if reported[Above] || reported[Below] || reported[Outside] {
+		check.Compare = Comparison{Op: Above}
+	}
+	for _, e := range leafErrors(check.Check()) {
+		var fe *FieldError
+		if !errors.As(e, &fe) {
+			errs = append(errs, c.Errorf("", "Invalid alert rule", "%v.", e))
+			continue
+		}
+		if !reported[fe.Field] {
+			errs = append(errs, c.Errorf(attrOf(c, fe.Field), "Invalid alert rule", "%s.", fe.Reason))
 		}
 	}
 	return r, errors.Join(errs...)
