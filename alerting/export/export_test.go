@@ -99,7 +99,7 @@ func load(t *testing.T, src string, opts hcl.Options) (*hcl.Config, string) {
 func exports(t *testing.T, cfg *hcl.Config) (rules, dashboard []byte) {
 	t.Helper()
 	var r, d bytes.Buffer
-	if err := export.WritePrometheusRules(&r, "live.hcl", cfg.Alerts); err != nil {
+	if err := export.WritePrometheusRules(&r, "live.hcl", cfg.Alerts, export.RulesOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := export.WriteGrafana(&d, export.Dashboard{Source: "live.hcl", Pipelines: cfg.Pipelines,
@@ -135,8 +135,10 @@ func TestPromtoolAcceptsTheRules(t *testing.T) {
 			t.Errorf("rules lack alert %s", r.Name)
 		}
 	}
-	for _, want := range []string{`severity: "critical"`, `for: "1m"`, `interval: "100ms"`,
-		`histogram_quantile(0.95, sum by (pipeline, stage, tier, le) (rate(streampipe_websocket_frame_latency_seconds_bucket[5m]))) > 0.1`} {
+	for _, want := range []string{`severity: "critical"`, `for: "1m"`, `interval: "15s"`,
+		"# evaluation interval raised from 100ms to the 15s scrape interval.",
+		`histogram_quantile(0.95, sum by (pipeline, stage, tier, instance, job, le) ` +
+			`(rate(streampipe_websocket_frame_latency_seconds_bucket[5m]))) > 0.1`} {
 		if !bytes.Contains(rules, []byte(want)) {
 			t.Errorf("rules lack %s:\n%s", want, rules)
 		}
@@ -553,5 +555,85 @@ func TestGrafanaThresholdsFollowTheRules(t *testing.T) {
 	}
 	if !bytes.Contains(dashboard, []byte(`"query": "live"`)) {
 		t.Error("the pipeline variable does not list the file's pipeline")
+	}
+}
+
+// fakePlugin stands in for a plugin stage: like one, it is a Runner that
+// streams messages to its plugin rather than processing them one by one.
+type fakePlugin struct{}
+
+func (fakePlugin) Run(ctx context.Context, in <-chan pipeline.Message, out pipeline.Output) error {
+	for m := range in {
+		if err := out.Emit(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestDashboardRowsHaveTheirPanels: the batching row has its wait panel
+// whatever the batcher's window, and a row of plugin stages has a
+// processing time panel (their round trips).
+func TestDashboardRowsHaveTheirPanels(t *testing.T) {
+	reg := stages.Registry().Clone()
+	reg.MustRegister(pipeline.Kind{Family: pipeline.FamilyStage, Name: "blur", Plugin: "blur",
+		Stability: pipeline.StabilityAlpha, Summary: "A plugin stage.",
+		New: func(*pipeline.Config, pipeline.Env) (any, error) { return fakePlugin{}, nil }})
+	path := filepath.Join(t.TempDir(), "p.hcl")
+	src := `pipeline "p" {
+  capture "synthetic" {
+    fps = 10
+  }
+  stage "blur" "soft" {}
+  sink "discard" {}
+}
+`
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := hcl.Load(path, hcl.Options{Registry: reg})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var out bytes.Buffer
+	if err := export.WriteGrafana(&out, export.Dashboard{Source: "p.hcl", Pipelines: cfg.Pipelines,
+		Alerts: cfg.Alerts, Registry: cfg.Registry()}); err != nil {
+		t.Fatal(err)
+	}
+	var model struct {
+		Panels []struct {
+			Type    string `json:"type"`
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &model); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string][]string{}
+	exprs := map[string]string{}
+	row := ""
+	for _, p := range model.Panels {
+		if p.Type == "row" {
+			row = p.Title
+			continue
+		}
+		rows[row] = append(rows[row], p.Title)
+		for _, tg := range p.Targets {
+			exprs[row+"/"+p.Title] += tg.Expr + "\n"
+		}
+	}
+	if !slices.Contains(rows["Batching"], "Batch wait") {
+		t.Errorf("batching row %v lacks the batch wait panel", rows["Batching"])
+	}
+	if !slices.Contains(rows["Processing stages"], "Processing time") ||
+		!slices.Contains(rows["Processing stages"], "Plugin processes") {
+		t.Errorf("plugin row %v lacks processing time or plugin health", rows["Processing stages"])
+	}
+	if e := exprs["Processing stages/Processing time"]; !strings.Contains(e, "streampipe_plugin_round_trip") ||
+		!strings.Contains(e, `stage=~"soft"`) {
+		t.Errorf("plugin processing time queries:\n%s", e)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/streampipe/streampipe/alerting"
 	"github.com/streampipe/streampipe/pipeline"
@@ -27,12 +28,17 @@ type Dashboard struct {
 	// Disks is set when the telemetry block reports disk paths besides
 	// those of file sinks.
 	Disks bool
+	// ScrapeInterval is how often Prometheus scrapes streampipe
+	// (DefaultScrapeInterval when 0): the rules' values are drawn with
+	// their windows widened as in the exported rules (see Widen).
+	ScrapeInterval time.Duration
 }
 
 // WriteGrafana writes the dashboard as Grafana's JSON model, ready for
 // Dashboards > Import. It asks for a Prometheus data source on import and
 // has a pipeline variable listing the file's pipelines.
 func WriteGrafana(w io.Writer, d Dashboard) error {
+	d.Alerts, _ = Widen(d.Alerts, d.ScrapeInterval)
 	b := &builder{d: d}
 	model := b.build()
 	enc := json.NewEncoder(w)

@@ -167,6 +167,9 @@ func (b *builder) stagePanels(f pipeline.Family, nodes []*pipeline.Node) {
 		Description: "Share of each queue in use, and share of time each stage spent blocked sending " +
 			"downstream: the stage after the most blocked one holds the others back."}, "percentunit")
 
+	// Processing time: of each Process or Consume call, and for plugin
+	// stages (which stream to their plugin rather than process one
+	// message at a time) the round trip of a batch to the plugin.
 	var consumers []*pipeline.Node
 	for _, n := range nodes {
 		switch n.Stage.(type) {
@@ -174,11 +177,33 @@ func (b *builder) stagePanels(f pipeline.Family, nodes []*pipeline.Node) {
 			consumers = append(consumers, n)
 		}
 	}
+	var targets []target
 	if len(consumers) > 0 {
-		b.add(&panel{Title: "Processing time",
-			Targets:     b.quantileTargets(telemetry.StageProcessDuration, selector(consumers), stageBy, stageLegend),
-			Description: "Time of each Process or Consume call, percentiles."}, "s")
+		targets = b.quantileTargets(telemetry.StageProcessDuration, selector(consumers), stageBy, stageLegend)
 	}
+	if plugins := b.plugins(nodes); len(plugins) > 0 {
+		targets = append(targets, b.quantileTargets(telemetry.PluginRoundTripDuration, selector(plugins),
+			stageBy, stageLegend+" round trip")...)
+	}
+	if len(targets) > 0 {
+		b.add(&panel{Title: "Processing time", Targets: targets,
+			Description: "Time of each Process or Consume call, percentiles; for plugin stages, the " +
+				"time from sending a batch to the plugin to its answer."}, "s")
+	}
+}
+
+// plugins returns the nodes whose kind a plugin provides.
+func (b *builder) plugins(nodes []*pipeline.Node) []*pipeline.Node {
+	var out []*pipeline.Node
+	if b.d.Registry == nil {
+		return nil
+	}
+	for _, n := range nodes {
+		if k, ok := b.d.Registry.Lookup(n.Family, n.Kind); ok && k.Plugin != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (b *builder) capturePanels(nodes []*pipeline.Node) {
@@ -213,29 +238,17 @@ func (b *builder) batchPanels(nodes []*pipeline.Node) {
 		thresholds:  b.ruleThresholds(telemetry.BatchSize, true),
 		Description: "Frames per batch, per tier; max is the largest bucket used."}, "short")
 
-	var windowed []*pipeline.Node
-	for _, n := range nodes {
-		if n.Info.Batch.Window > 0 {
-			windowed = append(windowed, n)
-		}
-	}
-	if len(windowed) > 0 {
-		b.add(&panel{Title: "Batch wait",
-			Targets:     b.quantileTargets(telemetry.BatchWaitDuration, selector(windowed), by, legend),
-			Description: "Time from a batch's first frame to its emission."}, "s")
-	}
+	b.add(&panel{Title: "Batch wait",
+		Targets: b.quantileTargets(telemetry.BatchWaitDuration, sel, by, legend),
+		Description: "Time from a batch's first frame to its emission, per tier. Recorded by batchers " +
+			"with a window; with window 0 (the default) batches form from frames already waiting, " +
+			"nothing is recorded and the panel stays empty."}, "s")
 }
 
+// pluginPanels adds the health of the plugin processes; their round
+// trips are in the row's processing time panel.
 func (b *builder) pluginPanels(nodes []*pipeline.Node) {
-	var plugins []*pipeline.Node
-	for _, n := range nodes {
-		if b.d.Registry == nil {
-			break
-		}
-		if k, ok := b.d.Registry.Lookup(n.Family, n.Kind); ok && k.Plugin != "" {
-			plugins = append(plugins, n)
-		}
-	}
+	plugins := b.plugins(nodes)
 	if len(plugins) == 0 {
 		return
 	}
@@ -248,9 +261,6 @@ func (b *builder) pluginPanels(nodes []*pipeline.Node) {
 			{Expr: b.increase(telemetry.PluginFailures, sel, stageBy), LegendFormat: stageLegend + " failures"},
 		},
 		Description: "Whether each plugin answers, and its restarts and failures."}, "short")
-	b.add(&panel{Title: "Plugin round trip",
-		Targets:     b.quantileTargets(telemetry.PluginRoundTripDuration, sel, stageBy, stageLegend),
-		Description: "Time from sending a batch to a plugin to its answer."}, "s")
 }
 
 func (b *builder) websocketPanels(nodes []*pipeline.Node) {
