@@ -83,6 +83,9 @@ func TestExportErrors(t *testing.T) {
 		{"invalid file", []string{"export", "prometheus-rules", bad}, exitFailure, "is not a streampipe metric"},
 		{"no file", []string{"export", "grafana"}, exitUsage, "exactly one configuration file"},
 		{"two files", []string{"export", "grafana", bad, bad}, exitUsage, "exactly one configuration file"},
+		{"unknown export", []string{"export", "nope"}, exitUsage, `unknown command "nope"`},
+		{"zero scrape interval", []string{"export", "prometheus-rules", "-scrape-interval", "0s", bad},
+			exitUsage, "-scrape-interval"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stdout, stderr, code := invoke(t, tc.args...)
@@ -90,5 +93,37 @@ func TestExportErrors(t *testing.T) {
 				t.Errorf("exit %d, want %d; stdout %q\nstderr %s", code, tc.code, stdout, stderr)
 			}
 		})
+	}
+}
+
+// TestExportWidensShortWindows: a window Prometheus could never fill at
+// the scrape interval is widened, with a warning on stderr and a comment
+// in the file.
+func TestExportWidensShortWindows(t *testing.T) {
+	conf := writeFile(t, "p.hcl", `alerts {
+  interval = "1s"
+}
+alert "stalled" {
+  metric    = "streampipe.stage.frames.out"
+  aggregate = "rate"
+  below     = 1
+  window    = "10s"
+}
+`+shortPipeline)
+	for _, tc := range []struct {
+		scrape, window string
+	}{{"", "[1m]"}, {"5s", "[20s]"}} {
+		args := []string{"export", "prometheus-rules"}
+		if tc.scrape != "" {
+			args = append(args, "-scrape-interval", tc.scrape)
+		}
+		stdout, stderr, code := invoke(t, append(args, conf)...)
+		if code != 0 || !strings.Contains(stdout, "rate(streampipe_stage_frames_out_total"+tc.window+")") {
+			t.Fatalf("scrape %q: exit %d\nstdout %s\nstderr %s", tc.scrape, code, stdout, stderr)
+		}
+		if !strings.Contains(stderr, "warning: alert stalled: window widened from 10s") ||
+			!strings.Contains(stdout, "# alert stalled: window widened from 10s") {
+			t.Errorf("scrape %q: no warning:\nstdout %s\nstderr %s", tc.scrape, stdout, stderr)
+		}
 	}
 }
