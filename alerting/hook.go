@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
 	"net/url"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -267,6 +269,19 @@ func (h *hookRunner) run(ctx context.Context) {
 	}
 }
 
+// programProblem says why exec.LookPath failed, for people.
+func programProblem(err error) string {
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		return "is not found in PATH"
+	case errors.Is(err, fs.ErrNotExist):
+		return "does not exist"
+	case errors.Is(err, fs.ErrPermission):
+		return "is not executable"
+	}
+	return "cannot be run: " + err.Error()
+}
+
 // newDeliverer builds the deliverer of a hook.
 func newDeliverer(cfg HookConfig, log *slog.Logger) (deliverer, error) {
 	cfg = cfg.withDefaults()
@@ -285,12 +300,19 @@ func newDeliverer(cfg HookConfig, log *slog.Logger) (deliverer, error) {
 		}
 		path, err := exec.LookPath(lookup)
 		if err != nil {
+			why := programProblem(err)
 			if cfg.Source != nil {
+				written := cfg.Source.Strings("command")[0]
+				if written != lookup {
+					written = fmt.Sprintf("%q (%s)", written, lookup)
+				} else {
+					written = strconv.Quote(written)
+				}
 				return nil, cfg.Source.Errorf("command", "Alert hook program not found",
-					"The exec hook's program %q cannot be run: %v. Install it, or fix the path (a path "+
-						"with a slash is relative to the configuration file's directory).", cfg.Command[0], err)
+					"The exec hook's program %s %s. Install it, or fix the path (a path with a slash "+
+						"is relative to the configuration file's directory).", written, why)
 			}
-			return nil, fmt.Errorf("alert hook exec: program %q not found: %w", cfg.Command[0], err)
+			return nil, fmt.Errorf("alert hook exec: program %q %s: %w", cfg.Command[0], why, err)
 		}
 		return &execHook{cfg: cfg, path: path}, nil
 	}

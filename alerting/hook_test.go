@@ -329,19 +329,19 @@ func TestMissingExecProgramFailsNew(t *testing.T) {
 		name string
 		hook *alerting.HookConfig
 		line int // of the ConfigError; 0: none
+		want string
 	}{
-		{"from a file", fromFile, 7},
+		{"from a file", fromFile, 7, `program "./notify.sh" (`},
 		{"built in Go", &alerting.HookConfig{Kind: alerting.HookExec, Dir: dir,
-			Command: []string{"./notify.sh"}}, 0},
+			Command: []string{"./notify.sh"}}, 0, `program "./notify.sh" does not exist`},
 		{"not in PATH", &alerting.HookConfig{Kind: alerting.HookExec,
-			Command: []string{"streampipe-no-such-program"}}, 0},
+			Command: []string{"streampipe-no-such-program"}}, 0, "is not found in PATH"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := alerting.New(&fakeSource{}, alerting.Config{Rules: []alerting.Rule{firingRule(tc.hook)}},
 				alerting.Options{Manual: true})
-			if err == nil || !strings.Contains(err.Error(), "not found") && !strings.Contains(err.Error(),
-				"cannot be run") {
-				t.Fatalf("New = %v, want the program not found", err)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("New = %v, want an error containing %s", err, tc.want)
 			}
 			var ce *pipeline.ConfigError
 			if tc.line == 0 {

@@ -102,10 +102,15 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 	// what they hold (a resolution, a notification in flight).
 	alerts, err := alerting.New(tel, cfg.Alerts, alerting.Options{Logger: a.logger, Meter: tel.Meter()})
 	if err != nil {
+		// A hook that cannot work, such as an exec hook whose program
+		// is not found, is shown at its place in the file.
+		if diags := hcl.StartDiagnostics(err); len(diags) > 0 {
+			_ = hcl.WriteDiagnostics(a.stderr, diags, cfg.Files(), 100, false)
+			return &exitError{code: exitFailure, msg: path + ": alert hooks cannot start"}
+		}
 		return &exitError{code: exitFailure, msg: err.Error()}
 	}
 	tel.SetAlerts(alerts)
-	alerts.Start(ctx)
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), alertStopTimeout)
 		defer cancel()
@@ -120,6 +125,10 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 	// Every pipeline runs until stopped; when one fails the others are
 	// stopped too, so the process exits with the failure.
 	g, gctx := errgroup.WithContext(ctx)
+	// Alerts are evaluated until the stop begins (a signal, or a
+	// pipeline failing): queues emptying during the drain must not
+	// resolve them. The hooks deliver until the deferred Stop.
+	alerts.Start(gctx)
 	for _, p := range cfg.Pipelines {
 		g.Go(func() error {
 			err := p.Run(gctx)
