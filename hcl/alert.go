@@ -67,17 +67,33 @@ func (l *loader) decodeAlert(b *hcl.Block) hcl.Diagnostics {
 	diags = diags.Extend(l.decodeContent(content, cfg, b.DefRange, what))
 	hooks, d := l.decodeHooks(content.Blocks, what)
 	diags = diags.Extend(d)
-	if diags.HasErrors() {
-		return diags
-	}
 
+	// Every problem is reported at once: a bad hook or name does not hide
+	// the rule's own mistakes. Only an attribute the rule is built from
+	// that did not decode stops here, since the rule's checks would then
+	// report its absence as well.
+	for _, attr := range ruleInputs {
+		if _, written := content.Attributes[attr]; written && !cfg.IsSet(attr) {
+			return diags
+		}
+	}
 	rule, err := alerting.RuleFromConfig(cfg, hooks)
 	if err != nil {
 		return diags.Extend(configDiagnostics(err, b.DefRange, "Invalid alert rule"))
 	}
+	diags = diags.Extend(l.checkLabelValues(rule, content.Attributes["labels"]))
+	if diags.HasErrors() {
+		return diags
+	}
 	a.rules = append(a.rules, alertDecl{rule: rule, window: toHCLRange(cfg.Range("window"))})
 	return diags
 }
+
+// ruleInputs are the attributes of an alert block whose absence the
+// rule's checks would report: when one is written but did not decode,
+// those checks are skipped.
+var ruleInputs = []string{"metric", "signal", "aggregate", "denominator", "labels", "above", "below",
+	"outside"}
 
 // decodeAlerts decodes the `alerts` block: the evaluation interval, the
 // default rule set switch and the default rules' hooks.

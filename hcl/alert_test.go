@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/streampipe/streampipe/alerting"
 	"github.com/streampipe/streampipe/stages"
@@ -92,7 +93,14 @@ alert "batches" {
 			Compare: alerting.Comparison{Op: "outside", Low: 1, High: 5}, Window: 5 * time.Minute,
 			Severity: alerting.Warning},
 	}}
-	if d := cmp.Diff(want, cfg.Alerts, cmpopts.EquateEmpty()); d != "" {
+	// Source is the hook's decoded block, for errors placed in the file.
+	for _, h := range cfg.Alerts.Rules[0].Hooks {
+		if h.Source == nil || h.Source.DefRange.Filename != path {
+			t.Errorf("hook %s: source %v, want its block in %s", h.Kind, h.Source, path)
+		}
+	}
+	if d := cmp.Diff(want, cfg.Alerts, cmpopts.EquateEmpty(),
+		cmpopts.IgnoreFields(alerting.HookConfig{}, "Source")); d != "" {
 		t.Errorf("alerts (-want +got):\n%s", d)
 	}
 }
@@ -210,5 +218,154 @@ func TestAlertErrors(t *testing.T) {
 			}
 			t.Errorf("no diagnostic %q containing %q on line %d in:\n%v", tc.summary, tc.detail, tc.line, diags)
 		})
+	}
+}
+
+// diagAt is one expected diagnostic: its summary (or a part of its
+// detail) at a line and column of the file.
+type diagAt struct {
+	severity  hcl.DiagnosticSeverity
+	text      string
+	line, col int
+}
+
+// wantDiags checks that diags hold exactly want, in any order.
+func wantDiags(t *testing.T, diags hcl.Diagnostics, want []diagAt) {
+	t.Helper()
+	used := make([]bool, len(diags))
+	for _, w := range want {
+		found := false
+		for i, d := range diags {
+			if used[i] || d.Severity != w.severity || d.Subject == nil ||
+				!strings.Contains(d.Summary+" "+d.Detail, w.text) ||
+				d.Subject.Start.Line != w.line || d.Subject.Start.Column != w.col {
+				continue
+			}
+			used[i], found = true, true
+			break
+		}
+		if !found {
+			t.Errorf("no diagnostic %q at %d:%d", w.text, w.line, w.col)
+		}
+	}
+	for i, d := range diags {
+		if !used[i] {
+			t.Errorf("unexpected diagnostic: %v", d)
+		}
+	}
+}
+
+// TestAlertErrorsAllAtOnce: every mistake of an alert block is reported
+// at once, each at its place, whatever else is wrong with the block.
+func TestAlertErrorsAllAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      []diagAt
+	}{
+		{"rule and hook", `alert "a" {
+  metric    = "streampipe.websocket.frame.latency"
+  aggregate = "p150"
+  outside   = [5, 1]
+  labels    = { colour = "red" }
+  by        = ["client"]
+  hook "webhook" {
+    url = "gopher://127.0.0.1/x"
+  }
+}
+`, []diagAt{
+			{hcl.DiagError, "at most p100", 3, 15},
+			{hcl.DiagError, "low bound 5 is above the high bound 1", 4, 15},
+			{hcl.DiagError, `no label "colour"`, 5, 15},
+			{hcl.DiagError, `no label "client"`, 6, 15},
+			{hcl.DiagError, "not an http:// or https:// URL", 8, 11},
+		}},
+		{"rule without the hook", `alert "a" {
+  metric    = "streampipe.websocket.frame.latency"
+  aggregate = "p150"
+  outside   = [5, 1]
+  labels    = { colour = "red" }
+  by        = ["client"]
+}
+`, []diagAt{
+			{hcl.DiagError, "at most p100", 3, 15},
+			{hcl.DiagError, "low bound 5 is above the high bound 1", 4, 15},
+			{hcl.DiagError, `no label "colour"`, 5, 15},
+			{hcl.DiagError, `no label "client"`, 6, 15},
+		}},
+		{"unknown metric and bad aggregate", `alert "a" {
+  metric    = "streampipe.stage.frames.inn"
+  aggregate = "p150"
+  above     = 1
+}
+`, []diagAt{
+			{hcl.DiagError, `did you mean "streampipe.stage.frames.in"`, 2, 15},
+			{hcl.DiagError, "at most p100", 3, 15},
+		}},
+		{"window over a day", `alert "a" {
+  metric    = "streampipe.stage.frames.in"
+  aggregate = "rate"
+  above     = 1
+  window    = "10000h"
+}
+`, []diagAt{{hcl.DiagError, "at most 24h", 5, 15}}},
+		{"webhook headers", `alert "a" {
+  metric = "streampipe.stage.queue.length"
+  above  = 10
+  hook "webhook" {
+    url     = "http://127.0.0.1:9/x"
+    headers = { "X Token" = "a", x-ok = "b\r\nX-Evil: 1" }
+  }
+}
+`, []diagAt{
+			{hcl.DiagError, `"X Token" is not a header name`, 6, 15},
+			{hcl.DiagError, `header "x-ok" holds a line break`, 6, 15},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, diags := Load(writeConfig(t, tc.src+telemetryPipeline), Options{Registry: stages.Registry()})
+			wantDiags(t, diags, tc.want)
+		})
+	}
+}
+
+// TestAlertLabelValuesNotInTheFile: a matcher naming a pipeline, stage,
+// tier or stage kind the file does not declare gets a warning with the
+// likely value, at the value; it stays valid (other processes may have
+// it).
+func TestAlertLabelValuesNotInTheFile(t *testing.T) {
+	path := writeConfig(t, `alert "a" {
+  metric = "streampipe.websocket.clients"
+  labels = { tier = ["low", "hihg"], pipeline = "live", stage = "ws" }
+  above  = 10
+}
+alert "b" {
+  metric = "streampipe.stage.queue.length"
+  labels = { pipeline = "lvie", kind = "sink.websocket" }
+  above  = 10
+}
+pipeline "live" {
+  capture "synthetic" {}
+  quality {
+    tier "high" {
+      fps = 30
+    }
+    tier "low" {
+      fps = 10
+    }
+  }
+  sink "websocket" {
+    listen = "127.0.0.1:0"
+  }
+}
+`)
+	cfg, diags := Load(path, Options{Registry: stages.Registry()})
+	wantDiags(t, diags, []diagAt{
+		{hcl.DiagWarning, `no tier "hihg" (its tiers are "high" and "low"), so the alerts this process ` +
+			`evaluates never match it. Did you mean "high"?`, 3, 29},
+		{hcl.DiagWarning, `no stage "ws"`, 3, 65},
+		{hcl.DiagWarning, `no pipeline "lvie"`, 8, 25},
+	})
+	if len(cfg.Alerts.Rules) != 2 {
+		t.Errorf("rules %v, want both: a warning keeps the rule", ruleNames(cfg))
 	}
 }
