@@ -47,7 +47,7 @@ var RuleSpec = pipeline.Spec{Attrs: []pipeline.Attr{
 			"bound written like above. Set exactly one of above, below and outside."},
 	{Name: "window", Type: pipeline.TypeDuration, Default: 5 * time.Minute, Range: "(0,86400]",
 		Doc: "How far back rates, increases, ratios, quantiles and max, min and avg look; at most 24h. " +
-			"Windows beyond 128 evaluation intervals are sampled more coarsely in their older half."},
+			"Beyond the last 128 evaluations, a window is sampled more coarsely (see docs/alerts.md)."},
 	{Name: "for", Type: pipeline.TypeDuration, Default: time.Duration(0), Range: "[0,]",
 		Doc: "How long the condition must hold before the alert fires; while it holds for less, " +
 			"the alert is pending. 0 fires at the first evaluation that meets the condition."},
