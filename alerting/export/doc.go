@@ -4,5 +4,6 @@
 // ([WriteGrafana]). Both name metrics exactly as streampipe's Prometheus
 // endpoint exposes them (telemetry.Instrument.PrometheusName), and the
 // rules' expressions are the ones the in-process engine evaluates
-// (alerting.Rule.PromQL).
+// (alerting.Rule.PromQL), with windows too short for the scrape interval
+// widened ([Widen]).
 package export
