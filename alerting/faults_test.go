@@ -592,3 +592,49 @@ pipeline "p" {
 		t.Errorf("/status alerts: %+v", r.tel.Status().Alerts)
 	}
 }
+
+// TestNoFramesRuleQuietAtStart: a rule on a capture's frame rate falling
+// below 1 frame/s stays quiet from the first evaluation on while the
+// capture runs at 30 fps: at start there is no data, not a rate of 0.
+func TestNoFramesRuleQuietAtStart(t *testing.T) {
+	rcv := newReceiver(t)
+	r := run(t, `
+alerts {
+  interval = "100ms"
+}
+alert "no_frames" {
+  metric    = "streampipe.stage.frames.out"
+  aggregate = "rate"
+  below     = 1
+  window    = "1s"
+  labels    = { kind = "capture.synthetic" }
+  hook "webhook" {
+    url = "HOOK_URL"
+  }
+}
+pipeline "p" {
+  capture "synthetic" {
+    fps    = 30
+    width  = 32
+    height = 24
+  }
+  quality {
+    tier "high" {
+      fps = 30
+    }
+  }
+  sink "discard" {}
+}
+`, rcv.srv.URL)
+	// Wait for evaluations with data: the rate is known and above 1.
+	waitFor(t, "a rate of frames", func() bool {
+		state, v := stateOf(r.engine, "no_frames", map[string]string{"stage": "capture"})
+		return state == "inactive" && v > 1
+	})
+	if tr := r.transitions("no_frames"); len(tr) != 0 {
+		t.Errorf("transitions %v, want none", tr)
+	}
+	if got := rcv.notifications(); len(got) != 0 {
+		t.Errorf("notifications %+v, want none", got)
+	}
+}
