@@ -104,7 +104,7 @@ func describe(ctx context.Context, d Decl, prog program, cacheDir string, log *s
 		return nil, err
 	}
 	defer proc.stop()
-	callCtx, cancel := context.WithTimeout(ctx, d.StartTimeout)
+	callCtx, cancel := proc.startContext(ctx)
 	defer cancel()
 	desc, err := proc.conn.Stage.Describe(callCtx, &pb.DescribeRequest{})
 	if err != nil {

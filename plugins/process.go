@@ -1,11 +1,10 @@
 package plugins
 
 import (
+	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -14,11 +13,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
 	"google.golang.org/grpc"
 
 	"github.com/streampipe/streampipe/plugins/internal/wire"
@@ -70,7 +69,7 @@ func resolveProgram(d Decl) (program, error) {
 			return program{}, &StartError{Plugin: d.Name, Kind: ErrStart, Err: err,
 				Detail: fmt.Sprintf("reading %s: %v", exe, err)}
 		}
-		if string(got) != string(want) {
+		if !bytes.Equal(got, want) {
 			return program{}, &StartError{Plugin: d.Name, Kind: ErrChecksum,
 				Detail: fmt.Sprintf("%s has sha256 %x, but the plugin block declares %s. "+
 					"If you rebuilt or upgraded the plugin on purpose, set sha256 = %q; "+
@@ -81,56 +80,65 @@ func resolveProgram(d Decl) (program, error) {
 	return p, nil
 }
 
-func fileSHA256(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return nil, err
-	}
-	return h.Sum(nil), nil
-}
+// stopGrace bounds a clean stop: go-plugin asks the plugin to exit and
+// waits up to two seconds before it kills the group; stopGrace adds room
+// for that and for reading the pipes, and after it the group is killed
+// whatever go-plugin is waiting for.
+const stopGrace = 5 * time.Second
 
 // process is one running plugin process.
 type process struct {
 	client *plugin.Client
 	conn   *wire.Conn
-	cmd    *exec.Cmd
 	logs   *logSink
+	// runner runs the process; nil when it never got that far.
+	runner *groupRunner
+	// deadline ends start_timeout, which covers the handshake and the
+	// first call (Describe or Configure).
+	deadline time.Time
 
 	// release lets the goroutine that forked the plugin, and so its
 	// locked OS thread, end; see setProcAttr.
 	release  chan struct{}
 	stopOnce sync.Once
-	// killedByUs is set when the host sent SIGKILL to a live plugin.
-	killedByUs atomic.Bool
 }
 
 // startProcess starts the plugin and completes the handshake. Plugin log
 // lines go to log.
 func startProcess(p program, startTimeout time.Duration, maxMsg int64, log *slog.Logger) (*process, error) {
-	logs := newLogSink(log)
-	cmd := exec.Command(p.path, p.args...)
-	cmd.Dir = p.dir
-	cmd.Env = append(os.Environ(), wire.EnvMaxMessageSize+"="+strconv.FormatInt(maxMsg, 10))
-	setProcAttr(cmd)
+	proc := &process{
+		logs:     newLogSink(log),
+		release:  make(chan struct{}),
+		deadline: time.Now().Add(startTimeout),
+	}
+	env := append(os.Environ(), wire.EnvMaxMessageSize+"="+strconv.FormatInt(maxMsg, 10))
+	if ownGroup {
+		env = append(env, wire.EnvOwnGroup+"=1")
+	}
 
 	cfg := &plugin.ClientConfig{
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.PluginSets(nil),
-		Cmd:              cmd,
-		// The environment is set above; go-plugin would append it again.
+		// groupRunner, not go-plugin's own runner, so that no wait
+		// depends on the plugin's descendants (see groupRunner).
+		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, tmpDir string) (runner.Runner, error) {
+			cmd := exec.Command(p.path, p.args...)
+			cmd.Dir = p.dir
+			// go-plugin's variables (cookie, protocol versions, TLS
+			// certificate, socket directory) come last, so they win.
+			cmd.Env = append(env, spec.Env...)
+			setProcAttr(cmd)
+			proc.runner = newGroupRunner(cmd, p.sum, tmpDir)
+			return proc.runner, nil
+		},
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
 		Managed:          true,
 		StartTimeout:     startTimeout,
-		Stderr:           logs,
-		SyncStdout:       logs,
-		SyncStderr:       logs,
+		Stderr:           proc.logs,
+		SyncStdout:       proc.logs,
+		SyncStderr:       proc.logs,
 		// go-plugin's own lifecycle messages are not for users, and with
 		// its logger off go-plugin skips parsing stderr, which logs does.
 		Logger: hclog.NewNullLogger(),
@@ -140,10 +148,7 @@ func startProcess(p program, startTimeout time.Duration, maxMsg int64, log *slog
 			grpc.WithInitialConnWindowSize(wire.WindowSize),
 		},
 	}
-	if p.sum != nil {
-		cfg.SecureConfig = &plugin.SecureConfig{Checksum: p.sum, Hash: sha256.New()}
-	}
-	proc := &process{client: plugin.NewClient(cfg), cmd: cmd, logs: logs, release: make(chan struct{})}
+	proc.client = plugin.NewClient(cfg)
 
 	// Fork from a goroutine locked to its thread for the plugin's life,
 	// because the parent-death signal is tied to the forking thread. The
@@ -157,8 +162,8 @@ func startProcess(p program, startTimeout time.Duration, maxMsg int64, log *slog
 		<-proc.release
 	}()
 	if err := <-started; err != nil {
-		proc.stop()
-		return nil, classifyStartError(p.name, filepath.Base(p.path), err, logs.Tail())
+		proc.kill()
+		return nil, classifyStartError(p.name, filepath.Base(p.path), err, proc.logs.Tail())
 	}
 
 	rpc, err := proc.client.Client()
@@ -173,27 +178,57 @@ func startProcess(p program, startTimeout time.Duration, maxMsg int64, log *slog
 		}
 	}
 	if err != nil {
-		proc.stop()
+		proc.kill()
 		return nil, &StartError{Plugin: p.name, Kind: ErrStart, Err: err,
 			Detail: fmt.Sprintf("connecting to %s: %v", filepath.Base(p.path), err)}
 	}
 	return proc, nil
 }
 
-// pid returns the plugin's process id.
-func (p *process) pid() int {
-	if p.cmd.Process == nil {
-		return 0
-	}
-	return p.cmd.Process.Pid
+// startContext bounds the first call to the plugin by what is left of
+// start_timeout.
+func (p *process) startContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithDeadline(ctx, p.deadline)
 }
 
-// kill stops a failed plugin at once with SIGKILL and waits until its
-// output has been read, so the crash report has its last words.
+// pid returns the plugin's process id.
+func (p *process) pid() int {
+	if p.runner == nil {
+		return 0
+	}
+	return p.runner.pid
+}
+
+// exited is closed once the process has ended and been reaped.
+func (p *process) exited() <-chan struct{} {
+	if p.runner == nil {
+		closed := make(chan struct{})
+		close(closed)
+		return closed
+	}
+	return p.runner.Exited()
+}
+
+// waitExit waits up to d for the process to end and reports whether it
+// has.
+func (p *process) waitExit(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.exited():
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// kill stops a failed plugin at once: SIGKILL to its whole process group,
+// then go-plugin's cleanup, which the group's end keeps short. The pipes
+// are read to their end first, so the crash report has its last words.
 func (p *process) kill() {
 	p.stopOnce.Do(func() {
-		if p.cmd.Process != nil && !p.client.Exited() {
-			p.killedByUs.Store(p.cmd.Process.Kill() == nil)
+		if p.runner != nil {
+			_ = p.runner.Kill(context.Background())
 		}
 		p.client.Kill()
 		close(p.release)
@@ -202,20 +237,30 @@ func (p *process) kill() {
 
 // exitStatus describes how the process ended, once it has.
 func (p *process) exitStatus() string {
-	ps := p.cmd.ProcessState
+	if p.runner == nil {
+		return "the process did not start"
+	}
+	ps, killed := p.runner.State()
 	switch {
 	case ps == nil:
 		return "the process has not been seen to exit"
-	case p.killedByUs.Load():
+	case killed:
 		return "the process was killed by streampipe"
 	}
 	return "the process ended: " + ps.String()
 }
 
-// stop shuts a healthy plugin down: go-plugin asks it to exit and kills it
-// after two seconds. When ctx ends first, the plugin is killed at once.
-func (p *process) stop() { p.stopCtx(context.Background()) }
+// stop shuts a healthy plugin down: go-plugin asks it to exit and kills
+// its group after two seconds; after stopGrace the group is killed
+// whatever go-plugin waits for.
+func (p *process) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+	defer cancel()
+	p.stopCtx(ctx)
+}
 
+// stopCtx is stop with the bound of ctx instead of stopGrace: when ctx ends
+// first, the plugin's group is killed at once.
 func (p *process) stopCtx(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
@@ -228,8 +273,8 @@ func (p *process) stopCtx(ctx context.Context) {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		if p.cmd.Process != nil {
-			_ = p.cmd.Process.Kill()
+		if p.runner != nil {
+			_ = p.runner.Kill(context.Background())
 		}
 		<-done
 	}

@@ -64,11 +64,11 @@ func TestRightSHA256IsAccepted(t *testing.T) {
 	}
 }
 
-// startHost runs the test host with the behave plugin and returns it and
-// the plugin's pid.
-func startHost(t *testing.T) (*exec.Cmd, int) {
+// startHost runs the test host with args (the plugin's command, after
+// -set flags) and returns it and the plugin's pid.
+func startHost(t *testing.T, args ...string) (*exec.Cmd, int) {
 	t.Helper()
-	cmd := exec.Command(build(t, "plugins/testdata/host"), behave(t))
+	cmd := exec.Command(build(t, "plugins/testdata/host"), args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -84,9 +84,6 @@ func startHost(t *testing.T) (*exec.Cmd, int) {
 	pid, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "pid ")))
 	if err != nil || pid <= 0 {
 		t.Fatalf("host printed %q", line)
-	}
-	if !running(behave(t), pid) {
-		t.Fatalf("plugin pid %d is not running", pid)
 	}
 	return cmd, pid
 }
@@ -109,7 +106,10 @@ func TestHostExitLeavesNoPlugin(t *testing.T) {
 		{"SIGTERM", syscall.SIGTERM},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			host, pid := startHost(t)
+			host, pid := startHost(t, behave(t))
+			if !running(behave(t), pid) {
+				t.Fatalf("plugin pid %d is not running", pid)
+			}
 			if err := host.Process.Signal(tc.signal); err != nil {
 				t.Fatal(err)
 			}

@@ -101,7 +101,7 @@ func (s *Stage) launch(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	callCtx, cancel := context.WithTimeout(ctx, s.decl.StartTimeout)
+	callCtx, cancel := proc.startContext(ctx)
 	defer cancel()
 	resp, err := proc.conn.Stage.Configure(callCtx, s.req)
 	if err != nil {

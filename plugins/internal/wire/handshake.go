@@ -35,6 +35,12 @@ const PluginName = "stage"
 // plugin the largest gRPC message, in bytes, either side may send.
 const EnvMaxMessageSize = "STREAMPIPE_PLUGIN_MAX_MESSAGE_SIZE"
 
+// EnvOwnGroup is set to "1" by a host that starts the plugin in a process
+// group of its own (on Linux). The SDK then takes that group with it when
+// the host dies or the plugin receives SIGTERM, so helper processes and a
+// wrapper script's children do not outlive the plugin.
+const EnvOwnGroup = "STREAMPIPE_PLUGIN_OWN_GROUP"
+
 // DefaultMaxMessageSize is the message size limit when none is configured:
 // large enough for a batch of several uncompressed 1080p frames.
 const DefaultMaxMessageSize = 64 << 20

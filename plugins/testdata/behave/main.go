@@ -5,7 +5,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/streampipe/streampipe/pipeline"
@@ -24,6 +28,18 @@ var spec = pipeline.Spec{Attrs: []pipeline.Attr{
 	{Name: "mode", Type: pipeline.TypeString, Default: "normal", OneOf: []string{"normal", "strict", "bad"}, Doc: "\"bad\" is refused by Configure."},
 	{Name: "strength", Type: pipeline.TypeNumber, Default: 1.0, Range: "[0,1]", Doc: "Unused; exercises number ranges."},
 	{Name: "delay", Type: pipeline.TypeDuration, Default: time.Duration(0), Doc: "Sleep this long per message."},
+	{Name: "frame_delay", Type: pipeline.TypeDuration, Default: time.Duration(0), Doc: "Sleep this long per frame."},
+	{Name: "spawn", Type: pipeline.TypePath, Doc: "Start this program at Configure, in the background, holding the plugin's stdout and stderr."},
+	{Name: "configure_exit", Type: pipeline.TypeInt, Default: 0, Range: "[0,255]", Doc: "Exit with this status in Configure (0: never)."},
+	{Name: "configure_hang", Type: pipeline.TypeBool, Default: false, Doc: "Never return from Configure."},
+	{Name: "close_hang", Type: pipeline.TypeBool, Default: false, Doc: "Never return from Close."},
+	{Name: "repeat", Type: pipeline.TypeInt, Default: 1, Range: "[1,10]", Doc: "Return every frame this many times."},
+	{Name: "mangle", Type: pipeline.TypeString, Default: "none", OneOf: []string{"none", "zero_time", "empty_payload", "no_type"},
+		Doc: "Return every frame as a new frame with this defect."},
+	{Name: "fail", Type: pipeline.TypeBool, Default: false, Doc: "Return an error for every message."},
+	{Name: "output_size", Type: pipeline.TypeSize, Default: int64(0), Doc: "Return frames whose seq is a multiple of 3 with a payload of this many bytes (0: unchanged)."},
+	{Name: "log_bytes", Type: pipeline.TypeSize, Default: int64(0), Doc: "Write a line of this many bytes to stderr per message."},
+	{Name: "log_lines", Type: pipeline.TypeInt, Default: 0, Range: "[0,]", Doc: "Write this many lines to stderr per message."},
 }}
 
 type stage struct {
@@ -37,6 +53,24 @@ func (s *stage) Configure(ctx context.Context, c *pipeline.Config, env sdk.Env) 
 	}
 	if g := c.String("greeting"); g != "" {
 		env.Logger.Warn("hello from the plugin", "greeting", g, "stage", env.Stage)
+	}
+	if p := c.String("spawn"); p != "" {
+		// The helper gets the plugin's real stdout and stderr (go-plugin
+		// replaces only the os.Stdout and os.Stderr variables), as a
+		// helper started by a careless plugin would.
+		cmd := exec.Command(p)
+		cmd.Stdout, cmd.Stderr = os.NewFile(1, "stdout"), os.NewFile(2, "stderr")
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("spawn: %w", err)
+		}
+		go func() { _ = cmd.Wait() }()
+	}
+	if n := c.Int("configure_exit"); n > 0 {
+		fmt.Fprintln(os.NewFile(2, "stderr"), "behave: exiting in Configure")
+		os.Exit(n)
+	}
+	if c.Bool("configure_hang") {
+		select {}
 	}
 	s.c = c
 	return nil
@@ -60,9 +94,22 @@ func (s *stage) Process(ctx context.Context, m pipeline.Message) ([]*pipeline.Fr
 	if d := s.c.Duration("delay"); d > 0 {
 		time.Sleep(d)
 	}
+	stderr := os.NewFile(2, "stderr")
+	if n := s.c.Size("log_bytes"); n > 0 {
+		fmt.Fprintln(stderr, strings.Repeat("x", int(n)))
+	}
+	for i := range s.c.Int("log_lines") {
+		fmt.Fprintf(stderr, "behave: log line %d\n", i)
+	}
+	if s.c.Bool("fail") {
+		return nil, errors.New("behave: failing on purpose")
+	}
 	out := make([]*pipeline.Frame, 0, len(m.Frames))
 	for _, f := range m.Frames {
 		s.seen++
+		if d := s.c.Duration("frame_delay"); d > 0 {
+			time.Sleep(d)
+		}
 		if s.fault(s.c.Int("panic_at")) {
 			panic("behave: injected panic at frame " + itoa(s.seen))
 		}
@@ -85,12 +132,30 @@ func (s *stage) Process(ctx context.Context, m pipeline.Message) ([]*pipeline.Fr
 		case s.c.Bool("copy"):
 			f = f.Derive(f.ContentType, append([]byte(nil), f.Payload...))
 		}
-		out = append(out, f)
+		if n := s.c.Size("output_size"); n > 0 && f.Seq%3 == 0 {
+			f = f.Derive(f.ContentType, make([]byte, n))
+		}
+		switch s.c.String("mangle") {
+		case "zero_time":
+			f = pipeline.NewFrame(f.Seq, time.Time{}, f.ContentType, f.Payload)
+		case "empty_payload":
+			f = f.Derive(f.ContentType, nil)
+		case "no_type":
+			f = f.Derive("", append([]byte(nil), f.Payload...))
+		}
+		for range s.c.Int("repeat") {
+			out = append(out, f)
+		}
 	}
 	return out, nil
 }
 
-func (s *stage) Close(context.Context) error { return nil }
+func (s *stage) Close(context.Context) error {
+	if s.c != nil && s.c.Bool("close_hang") {
+		select {}
+	}
+	return nil
+}
 
 func itoa(n int) string {
 	if n == 0 {
