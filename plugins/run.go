@@ -251,10 +251,22 @@ func (s *Stage) fail(sess *session, st *runState, reason string, err error) {
 	if err != nil {
 		detail += ": " + err.Error()
 	}
-	detail += "; " + sess.proc.exitStatus()
+	status := sess.proc.exitStatus()
+	detail += "; " + status
+	report := errors.New(detail + tailText(sess.proc.logs.Tail()))
+	if _, ok := outsideSignal(status); ok {
+		// Not the plugin's doing: say so rather than blame its author.
+		s.log.Error(msgKilledFromOutside, "reason", reason, "frames", frames, "error", report)
+		return
+	}
 	s.log.Error("plugin failed; this is a bug in the plugin, report it to its author with these lines",
-		"reason", reason, "frames", frames, "error", errors.New(detail+tailText(sess.proc.logs.Tail())))
+		"reason", reason, "frames", frames, "error", report)
 }
+
+// msgKilledFromOutside is the crash report of a plugin that a signal
+// streampipe did not send ended (see outsideSignal).
+const msgKilledFromOutside = "plugin killed by a signal streampipe did not send; not a bug in the plugin: " +
+	"find what sent it (the kernel's out-of-memory killer sends SIGKILL; see the system log)"
 
 func (s *Stage) dropQueue(st *runState, reason string) {
 	for _, b := range st.queue {
