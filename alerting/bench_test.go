@@ -65,3 +65,47 @@ func BenchmarkEvaluateDefaults(b *testing.B) {
 		c.advance(10 * time.Second)
 	}
 }
+
+// BenchmarkEvaluateDayWindow measures one evaluation of a rate and an
+// average over a 24 h window at a 10 s interval, after a day and an hour
+// of evaluations: the ring holds at most 256 snapshots, so the cost is
+// that of a few hundred, not of 8640.
+func BenchmarkEvaluateDayWindow(b *testing.B) {
+	src := &fakeSource{}
+	c := &clock{now: t0}
+	e, err := alerting.New(src, alerting.Config{Rules: []alerting.Rule{
+		{Name: "rate", Metric: telemetry.StageFramesOut, Aggregate: alerting.AggRate, Window: 24 * time.Hour,
+			Compare: alerting.Comparison{Op: alerting.Below, Threshold: 1}, Severity: alerting.Warning},
+		{Name: "queue", Metric: telemetry.StageQueueLength, Aggregate: alerting.AggAvg, Window: 24 * time.Hour,
+			Compare: alerting.Comparison{Op: alerting.Above, Threshold: 10}, Severity: alerting.Warning},
+	}}, alerting.Options{Now: c.Now, Manual: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := t0.Add(-time.Hour)
+	set := func(n int) {
+		var frames, queues []point
+		for s := range 6 {
+			l := labels("pipeline", "p", "stage", fmt.Sprint("s", s), "kind", "k")
+			frames = append(frames, point{l, float64(300 * n)})
+			queues = append(queues, point{l, float64(n % 7)})
+		}
+		src.set(counter(telemetry.StageFramesOut, start, frames...), gauge(telemetry.StageQueueLength, queues...))
+	}
+	for i := range 9000 {
+		set(i)
+		if err := e.Evaluate(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		c.advance(10 * time.Second)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		set(9000 + i)
+		if err := e.Evaluate(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		c.advance(10 * time.Second)
+	}
+}
