@@ -903,7 +903,12 @@ type Message struct {
 	Frames []*Frame               `protobuf:"bytes,2,rep,name=frames,proto3" json:"frames,omitempty"`
 	// error, in an answer, says why the plugin could not process this
 	// message; its frames are then dropped and counted by the host.
-	Error         string `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	Error string `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// too_large, in an answer, counts the output frames the plugin dropped
+	// because the answer would not have fit under the message size limit
+	// (STREAMPIPE_PLUGIN_MAX_MESSAGE_SIZE). The host counts them as dropped.
+	// An older host ignores it and counts them as dropped on purpose.
+	TooLarge      uint32 `protobuf:"varint,4,opt,name=too_large,json=tooLarge,proto3" json:"too_large,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -957,6 +962,13 @@ func (x *Message) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+func (x *Message) GetTooLarge() uint32 {
+	if x != nil {
+		return x.TooLarge
+	}
+	return 0
 }
 
 type Frame struct {
@@ -1173,11 +1185,12 @@ const file_stage_proto_rawDesc = "" +
 	"\x06detail\x18\x03 \x01(\tR\x06detail\"R\n" +
 	"\x05Batch\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x129\n" +
-	"\bmessages\x18\x02 \x03(\v2\x1d.streampipe.plugin.v1.MessageR\bmessages\"h\n" +
+	"\bmessages\x18\x02 \x03(\v2\x1d.streampipe.plugin.v1.MessageR\bmessages\"\x85\x01\n" +
 	"\aMessage\x12\x12\n" +
 	"\x04tier\x18\x01 \x01(\tR\x04tier\x123\n" +
 	"\x06frames\x18\x02 \x03(\v2\x1b.streampipe.plugin.v1.FrameR\x06frames\x12\x14\n" +
-	"\x05error\x18\x03 \x01(\tR\x05error\"\x9d\x01\n" +
+	"\x05error\x18\x03 \x01(\tR\x05error\x12\x1b\n" +
+	"\ttoo_large\x18\x04 \x01(\rR\btooLarge\"\x9d\x01\n" +
 	"\x05Frame\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12,\n" +
 	"\x12captured_unix_nano\x18\x02 \x01(\x03R\x10capturedUnixNano\x12!\n" +

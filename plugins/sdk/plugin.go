@@ -25,7 +25,10 @@ type Plugin struct {
 	// docs, defaults, required attributes, ranges and allowed values. The
 	// host decodes and checks the user's block against it, so `streampipe
 	// validate` reports mistakes at their line and column, exactly as for
-	// built-in stages. Nested blocks are not supported.
+	// built-in stages. Nested blocks are not supported, no setting may be
+	// called "name" (streampipe names every stage with it), a Required
+	// setting has no Default, and OneOf applies to TypeString settings
+	// only; Serve panics on a Spec that breaks these rules.
 	Spec pipeline.Spec
 	// New returns a new, unconfigured stage. It is called once per plugin
 	// process, before Configure.
@@ -62,10 +65,23 @@ type Stage interface {
 	Configure(ctx context.Context, c *pipeline.Config, env Env) error
 	// Process handles one message: frames of one quality tier, oldest
 	// first. It returns the frames to pass on, in order: it may drop
-	// frames (return fewer), transform them (use Frame.Derive, which keeps
-	// the sequence number and capture time), or add frames. Returning an
-	// input frame unchanged is cheap: its payload does not cross the
-	// process boundary again. Input frames are read-only.
+	// frames (return fewer; the host counts them as skipped), transform
+	// them (use Frame.Derive, which keeps the sequence number and capture
+	// time), or add frames. Returning an input frame unchanged is cheap:
+	// its payload does not cross the process boundary again. Input frames
+	// are read-only.
+	//
+	// Every frame returned must carry what clients rely on, and the host
+	// checks it: a Seq greater than that of every frame passed on before
+	// it on this tier (WebSocket clients are promised strictly increasing
+	// sequence numbers, so an added frame needs a number of its own, and
+	// an input frame may be returned once only); a non-zero Captured, the
+	// capture time latency is measured from (an added frame usually takes
+	// the one of the frame it was made from); a non-empty Payload; and a
+	// ContentType (left empty, the input's is used). A frame that breaks
+	// these rules is dropped and counted with reason invalid, and the host
+	// warns at most once per interval. A frame that would not fit under the
+	// message size limit is dropped and counted with reason plugin_error.
 	//
 	// An error drops this message's frames (the host counts them with
 	// reason plugin_error and logs the error) and processing goes on with

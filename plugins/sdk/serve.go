@@ -23,8 +23,14 @@ import (
 // else. Run by hand rather than by streampipe, the program prints a short
 // note and exits with status 1.
 //
-// A malformed Plugin (no name, no New, a spec with nested blocks or bad
-// ranges) panics with a message saying what to fix.
+// A malformed Plugin panics with a message saying what to fix: no name, no
+// New, a spec with nested blocks or bad ranges, a setting called "name"
+// (streampipe names every stage with it), a Required setting with a
+// Default, or OneOf on a setting that is not a TypeString.
+//
+// Answers stay under the message size limit the host sets
+// (max_message_size in the plugin block): an output frame that does not
+// fit is dropped, and the host counts it as dropped and warns.
 func Serve(p Plugin) {
 	// TODO: a -debug flag serving in go-plugin's reattach mode, so a plugin
 	// can run under a debugger and streampipe attach to it.
@@ -33,8 +39,8 @@ func Serve(p Plugin) {
 	// and crash reports.
 	stderr := os.Stderr
 	logger := newLogger(stderr, slog.LevelDebug)
-	srv := newServer(p, logger)
 	max := wire.MaxMessageSizeFromEnv(os.Getenv)
+	srv := newServer(p, logger, max)
 
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  wire.Handshake,
@@ -55,7 +61,7 @@ func Serve(p Plugin) {
 
 func init() {
 	// Give sdktest the server without making it part of the public API.
-	bridge.NewServer = func(p any, logger *slog.Logger) any {
-		return newServer(p.(Plugin), logger)
+	bridge.NewServer = func(p any, logger *slog.Logger, maxMsg int) any {
+		return newServer(p.(Plugin), logger, maxMsg)
 	}
 }

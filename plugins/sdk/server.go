@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"sync"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/plugins/internal/wire"
 	pb "github.com/streampipe/streampipe/plugins/proto"
@@ -23,29 +25,26 @@ type server struct {
 	plugin Plugin
 	schema *pb.Schema
 	log    *slog.Logger
+	// maxMsg is the largest message the host accepts, in bytes.
+	maxMsg int
 
 	mu    sync.Mutex
 	stage Stage // nil until configured
 }
 
-// newServer checks p and returns its gRPC service. A malformed Plugin is a
-// bug in the plugin's code, so it panics with a message saying what is wrong:
-// the host shows the panic text when the plugin fails to start.
-func newServer(p Plugin, logger *slog.Logger) *server {
-	if p.Name == "" {
-		panic("sdk: Plugin.Name is empty")
-	}
-	if p.New == nil {
-		panic(fmt.Sprintf("sdk: plugin %q: Plugin.New is nil", p.Name))
+// newServer checks p and returns its gRPC service; its answers stay under
+// maxMsg bytes. A malformed Plugin is a bug in the plugin's code, so it
+// panics with a message saying what is wrong: the host shows the panic
+// text when the plugin fails to start.
+func newServer(p Plugin, logger *slog.Logger, maxMsg int) *server {
+	if msg := checkPlugin(p); msg != "" {
+		panic(msg)
 	}
 	schema, err := wire.SchemaToProto(p.Spec)
 	if err != nil {
 		panic(fmt.Sprintf("sdk: plugin %q: %v", p.Name, err))
 	}
-	if _, err := wire.SchemaFromProto(schema); err != nil {
-		panic(fmt.Sprintf("sdk: plugin %q: %v", p.Name, err))
-	}
-	return &server{plugin: p, schema: schema, log: logger}
+	return &server{plugin: p, schema: schema, log: logger, maxMsg: maxMsg}
 }
 
 func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
@@ -142,8 +141,9 @@ func (s *server) Process(stream pb.Stage_ProcessServer) error {
 			return err
 		}
 		out := &pb.Batch{Id: in.Id, Messages: make([]*pb.Message, 0, len(in.Messages))}
+		budget := s.maxMsg - answerSlack
 		for _, pm := range in.Messages {
-			out.Messages = append(out.Messages, processMessage(ctx, st, pm))
+			out.Messages = append(out.Messages, processMessage(ctx, st, pm, &budget))
 		}
 		if err := stream.Send(out); err != nil {
 			return err
@@ -151,27 +151,49 @@ func (s *server) Process(stream pb.Stage_ProcessServer) error {
 	}
 }
 
+// answerSlack is room kept in an answer for the batch's own fields, so that
+// frames fill at most the message size limit less this.
+const answerSlack = 4096
+
+// frameOverhead bounds what a frame costs in its message besides its own
+// encoding: a field tag and a length of up to five bytes.
+const frameOverhead = 6
+
 // processMessage runs the stage on one message and encodes its answer.
-// Output frames identical to an input frame are sent as references.
-func processMessage(ctx context.Context, st Stage, pm *pb.Message) *pb.Message {
+// Output frames identical to an input frame are sent as references. A
+// frame that does not fit in what is left of budget (bytes) is dropped and
+// counted in the answer's too_large, so the answer never exceeds the host's
+// message size limit, which would break the stream.
+func processMessage(ctx context.Context, st Stage, pm *pb.Message, budget *int) *pb.Message {
 	m := pipeline.Message{Tier: pm.Tier, Frames: make([]*pipeline.Frame, len(pm.Frames))}
 	for i, f := range pm.Frames {
 		m.Frames[i] = wire.FrameFromProto(f)
 	}
 	frames, err := st.Process(ctx, m)
 	if err != nil {
-		return &pb.Message{Tier: pm.Tier, Error: err.Error()}
+		msg := err.Error()
+		*budget -= len(msg) + len(pm.Tier) + 2*frameOverhead
+		return &pb.Message{Tier: pm.Tier, Error: msg}
 	}
 	out := &pb.Message{Tier: pm.Tier, Frames: make([]*pb.Frame, 0, len(frames))}
+	*budget -= len(pm.Tier) + 3*frameOverhead
 	for _, f := range frames {
 		if f == nil {
 			continue
 		}
+		var pf *pb.Frame
 		if i := indexOf(m.Frames, f); i >= 0 {
-			out.Frames = append(out.Frames, &pb.Frame{Seq: f.Seq, SameAs: uint32(i + 1)})
+			pf = &pb.Frame{Seq: f.Seq, SameAs: uint32(i + 1)}
+		} else {
+			pf = wire.FrameToProto(f)
+		}
+		size := proto.Size(pf) + frameOverhead
+		if size > *budget {
+			out.TooLarge++
 			continue
 		}
-		out.Frames = append(out.Frames, wire.FrameToProto(f))
+		*budget -= size
+		out.Frames = append(out.Frames, pf)
 	}
 	return out
 }

@@ -5,5 +5,6 @@ package bridge
 import "log/slog"
 
 // NewServer is set by package sdk's init to a function returning the
-// proto.StageServer for an sdk.Plugin.
-var NewServer func(p any, logger *slog.Logger) any
+// proto.StageServer for an sdk.Plugin whose answers stay under maxMsg
+// bytes.
+var NewServer func(p any, logger *slog.Logger, maxMsg int) any

@@ -17,19 +17,29 @@ func MessageToProto(m pipeline.Message) *pb.Message {
 	return out
 }
 
-// FrameToProto converts a frame for the wire, sharing its payload.
+// FrameToProto converts a frame for the wire, sharing its payload. A zero
+// capture time travels as 0.
 func FrameToProto(f *pipeline.Frame) *pb.Frame {
+	var captured int64
+	if !f.Captured.IsZero() {
+		captured = f.Captured.UnixNano()
+	}
 	return &pb.Frame{
 		Seq:              f.Seq,
-		CapturedUnixNano: f.Captured.UnixNano(),
+		CapturedUnixNano: captured,
 		ContentType:      f.ContentType,
 		Payload:          f.Payload,
 	}
 }
 
-// FrameFromProto converts a frame from the wire. It takes the payload.
+// FrameFromProto converts a frame from the wire. It takes the payload. A
+// capture time of 0 becomes the zero time.
 func FrameFromProto(f *pb.Frame) *pipeline.Frame {
-	return pipeline.NewFrame(f.Seq, time.Unix(0, f.CapturedUnixNano), f.ContentType, f.Payload)
+	var captured time.Time
+	if f.CapturedUnixNano != 0 {
+		captured = time.Unix(0, f.CapturedUnixNano)
+	}
+	return pipeline.NewFrame(f.Seq, captured, f.ContentType, f.Payload)
 }
 
 // MessageSize estimates the encoded size of m's frames, for keeping batches

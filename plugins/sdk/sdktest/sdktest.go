@@ -39,6 +39,9 @@ type Harness struct {
 	client pb.StageClient
 	cancel context.CancelFunc
 	nextID uint64
+	// tooLarge counts the output frames of the last Process call that
+	// did not fit under the message size limit.
+	tooLarge int
 }
 
 // Options tune a Harness.
@@ -47,6 +50,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Upstream describes the stream the stage is told it receives.
 	Upstream pipeline.StreamInfo
+	// MaxMessageSize is the message size limit, in bytes, as a plugin
+	// block's max_message_size sets it; 0 means the default (64 MiB).
+	MaxMessageSize int
 }
 
 // Start serves p in-process, configures it with settings (attribute name
@@ -63,16 +69,20 @@ func Start(p sdk.Plugin, settings map[string]any, opts ...Options) (*Harness, er
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	impl := bridge.NewServer(p, o.Logger).(pb.StageServer)
+	limit := o.MaxMessageSize
+	if limit <= 0 {
+		limit = wire.DefaultMaxMessageSize
+	}
+	impl := bridge.NewServer(p, o.Logger, limit).(pb.StageServer)
 
 	ln := bufconn.Listen(1 << 20)
-	srv := grpc.NewServer(grpc.MaxRecvMsgSize(wire.DefaultMaxMessageSize), grpc.MaxSendMsgSize(wire.DefaultMaxMessageSize))
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(limit), grpc.MaxSendMsgSize(limit))
 	pb.RegisterStageServer(srv, impl)
 	go func() { _ = srv.Serve(ln) }()
 	conn, err := grpc.NewClient("passthrough:///sdktest",
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return ln.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(wire.DefaultMaxMessageSize), grpc.MaxCallSendMsgSize(wire.DefaultMaxMessageSize)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(limit), grpc.MaxCallSendMsgSize(limit)))
 	if err != nil {
 		srv.Stop()
 		return nil, fmt.Errorf("sdktest: %w", err)
@@ -148,7 +158,9 @@ func (h *Harness) start(p sdk.Plugin, settings map[string]any, o Options) error 
 func (h *Harness) Spec() pipeline.Spec { return h.spec }
 
 // Process sends one message through the plugin and returns the frames it
-// answered with, or the error its Process returned.
+// answered with, or the error its Process returned. Output frames that did
+// not fit under the message size limit are left out, as streampipe leaves
+// them out; TooLarge counts them.
 func (h *Harness) Process(m pipeline.Message) ([]*pipeline.Frame, error) {
 	h.nextID++
 	if err := h.stream.Send(&pb.Batch{Id: h.nextID, Messages: []*pb.Message{wire.MessageToProto(m)}}); err != nil {
@@ -162,6 +174,7 @@ func (h *Harness) Process(m pipeline.Message) ([]*pipeline.Frame, error) {
 		return nil, fmt.Errorf("sdktest: the plugin answered batch %d with %d messages", b.GetId(), len(b.GetMessages()))
 	}
 	a := b.GetMessages()[0]
+	h.tooLarge = int(a.GetTooLarge())
 	if a.GetError() != "" {
 		return nil, fmt.Errorf("%s", a.GetError())
 	}
@@ -175,6 +188,11 @@ func (h *Harness) Process(m pipeline.Message) ([]*pipeline.Frame, error) {
 	}
 	return out, nil
 }
+
+// TooLarge returns how many output frames of the last Process call were
+// dropped because they did not fit under the message size limit
+// (Options.MaxMessageSize).
+func (h *Harness) TooLarge() int { return h.tooLarge }
 
 // Close closes the stage and stops serving it.
 func (h *Harness) Close() error {
