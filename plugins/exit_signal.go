@@ -1,7 +1,7 @@
 package plugins
 
 import (
-	"strings"
+	"os"
 	"syscall"
 )
 
@@ -13,21 +13,26 @@ import (
 var outsideSignals = []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP}
 
 // outsideSignal reports the signal that ended the plugin's process when
-// it is one of outsideSignals and streampipe did not send it. status is
-// process.exitStatus's account, which says "killed by streampipe" when
-// the host sent the signal and otherwise ends with the system's own
-// wording, such as "signal: killed" (os.ProcessState.String).
-//
-// TODO: read the process state directly rather than its wording; the
-// process runner is being reworked (uncommitted), and this must build
-// against both its old and its new shape meanwhile.
-func outsideSignal(status string) (syscall.Signal, bool) {
-	rest, ok := strings.CutPrefix(status, "the process ended: signal: ")
-	if !ok {
+// it is one of outsideSignals and streampipe did not send it.
+func (p *process) outsideSignal() (syscall.Signal, bool) {
+	if p.runner == nil {
+		return 0, false
+	}
+	return signalFromOutside(p.runner.State())
+}
+
+// signalFromOutside reports the signal that ended a process whose state
+// is ps, when it is one of outsideSignals and killedByUs is false.
+func signalFromOutside(ps *os.ProcessState, killedByUs bool) (syscall.Signal, bool) {
+	if ps == nil || killedByUs {
+		return 0, false
+	}
+	ws, ok := ps.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() {
 		return 0, false
 	}
 	for _, sig := range outsideSignals {
-		if rest == sig.String() {
+		if ws.Signal() == sig {
 			return sig, true
 		}
 	}

@@ -8,46 +8,41 @@ import (
 	"testing"
 )
 
-func TestOutsideSignal(t *testing.T) {
+// TestSignalFromOutside ends real processes in several ways and checks
+// which ends count as a signal from outside.
+func TestSignalFromOutside(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
 	for _, tc := range []struct {
-		status string
-		want   bool
+		name       string
+		script     string // how the shell ends
+		killedByUs bool
+		want       syscall.Signal // 0: not from outside
 	}{
-		{"the process ended: signal: killed", true},
-		{"the process ended: signal: terminated", true},
-		{"the process ended: signal: interrupt", true},
-		{"the process ended: signal: hangup", true},
-		{"the process was killed by streampipe", false},
-		{"the process ended: exit status 2", false},
-		{"the process ended: signal: segmentation fault (core dumped)", false},
-		{"the process ended: signal: aborted", false},
-		{"the process has not been seen to exit", false},
+		{"SIGKILL", "kill -s KILL $$", false, syscall.SIGKILL},
+		{"SIGTERM", "kill -s TERM $$", false, syscall.SIGTERM},
+		{"SIGINT", "kill -s INT $$", false, syscall.SIGINT},
+		{"SIGHUP", "kill -s HUP $$", false, syscall.SIGHUP},
+		{"SIGKILL sent by streampipe", "kill -s KILL $$", true, 0},
+		{"a crash", "kill -s SEGV $$", false, 0},
+		{"an abort", "kill -s ABRT $$", false, 0},
+		{"an exit status", "exit 2", false, 0},
 	} {
-		t.Run(tc.status, func(t *testing.T) {
-			if _, got := outsideSignal(tc.status); got != tc.want {
-				t.Errorf("outsideSignal = %v, want %v", got, tc.want)
+		t.Run(tc.name, func(t *testing.T) {
+			// The sleep is never reached: a signal that did not end the
+			// shell fails the case within seconds.
+			cmd := exec.Command(sh, "-c", tc.script+"; sleep 10")
+			_ = cmd.Run()
+			sig, ok := signalFromOutside(cmd.ProcessState, tc.killedByUs)
+			if ok != (tc.want != 0) || sig != tc.want {
+				t.Errorf("signalFromOutside(%v, %v) = %v, %v; want %v", cmd.ProcessState, tc.killedByUs,
+					sig, ok, tc.want)
 			}
 		})
 	}
-}
-
-// TestOutsideSignalMatchesTheSystemsWording: the wording outsideSignal
-// reads is what os.ProcessState says of a process a signal ended.
-func TestOutsideSignalMatchesTheSystemsWording(t *testing.T) {
-	sleep, err := exec.LookPath("sleep")
-	if err != nil {
-		t.Skip("no sleep program")
-	}
-	cmd := exec.Command(sleep, "60")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	sig, ok := outsideSignal("the process ended: " + cmd.ProcessState.String())
-	if !ok || sig != syscall.SIGTERM {
-		t.Errorf("outsideSignal(%q) = %v, %v; want SIGTERM", cmd.ProcessState.String(), sig, ok)
+	if _, ok := signalFromOutside(nil, false); ok {
+		t.Error("a process not seen to exit counts as signalled")
 	}
 }

@@ -251,10 +251,9 @@ func (s *Stage) fail(sess *session, st *runState, reason string, err error) {
 	if err != nil {
 		detail += ": " + err.Error()
 	}
-	status := sess.proc.exitStatus()
-	detail += "; " + status
+	detail += "; " + sess.proc.exitStatus()
 	report := errors.New(detail + tailText(sess.proc.logs.Tail()))
-	if _, ok := outsideSignal(status); ok {
+	if _, ok := sess.proc.outsideSignal(); ok {
 		// Not the plugin's doing: say so rather than blame its author.
 		s.log.Error(msgKilledFromOutside, "reason", reason, "frames", frames, "error", report)
 		return
@@ -264,7 +263,7 @@ func (s *Stage) fail(sess *session, st *runState, reason string, err error) {
 }
 
 // msgKilledFromOutside is the crash report of a plugin that a signal
-// streampipe did not send ended (see outsideSignal).
+// streampipe did not send ended (see process.outsideSignal).
 const msgKilledFromOutside = "plugin killed by a signal streampipe did not send; not a bug in the plugin: " +
 	"find what sent it (the kernel's out-of-memory killer sends SIGKILL; see the system log)"
 
