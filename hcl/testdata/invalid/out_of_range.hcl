@@ -1,6 +1,6 @@
 pipeline "demo" {
   capture "synthetic" {
-    fps   = 0 # ERROR 13: Value out of range [must be greater than 0 and at most 240, but it is 0]
+    fps   = 0 # ERROR 13: Value out of range [must be between 0.001 and 240, but it is 0]
     width = 8 # ERROR 13: Value out of range [between 16 and 7680]
   }
   quality {
