@@ -109,7 +109,7 @@ func describe(ctx context.Context, d Decl, prog program, cacheDir string, log *s
 	desc, err := proc.conn.Stage.Describe(callCtx, &pb.DescribeRequest{})
 	if err != nil {
 		return nil, &StartError{Plugin: d.Name, Kind: ErrStart, Err: err,
-			Detail: fmt.Sprintf("asking the plugin to describe itself: %v", err)}
+			Detail: proc.callFailed(ctx, "Describe", d.StartTimeout, err)}
 	}
 	if key != "" {
 		if err := writeCache(cacheDir, key, desc); err != nil {

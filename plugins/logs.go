@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
 	"sync"
+	"time"
+	"unicode/utf8"
 )
 
 // tailLines is how many of a plugin's last stderr lines a crash report
@@ -15,6 +18,19 @@ import (
 const (
 	tailLines  = 40
 	maxLineLen = 1024
+)
+
+// maxLogLine is the most of one stderr line that is kept: the rest is cut
+// off, and the line says how long it was.
+const maxLogLine = 4 << 10
+
+// A plugin's lines reach the host's log at lineRate a second on average,
+// in bursts of up to lineBurst (enough for the stack trace of a panic);
+// the others are counted and reported once per warnInterval. Every line
+// still reaches the crash report's tail.
+const (
+	lineRate  = 50
+	lineBurst = 500
 )
 
 // logSink receives one plugin process's stderr (and, after the handshake,
@@ -25,18 +41,32 @@ const (
 // fields go into a group named "plugin". Other lines are logged at info,
 // except that from a Go "panic:" or "fatal error:" line on, everything is
 // logged at error, so a crash's text is never hidden by the log level.
+//
+// A line is cut at maxLogLine bytes, and lines beyond the rate of
+// lineRate a second are not logged but counted.
 type logSink struct {
 	log *slog.Logger
 
 	mu      sync.Mutex
-	partial []byte
+	partial []byte // the current line, up to maxLogLine bytes
+	lineLen int    // the current line's whole length so far
 	ring    []string
 	next    int
 	inPanic bool
+	// panicLine is the first "panic:" or "fatal error:" line.
+	panicLine string
+
+	// Rate limiting: a token bucket, and the lines it held back since
+	// the last report of them.
+	tokens     float64
+	refilled   time.Time
+	suppressed int
+	since      time.Time // first line held back since the last report
+	reported   time.Time // last report of held-back lines
 }
 
 func newLogSink(log *slog.Logger) *logSink {
-	return &logSink{log: log, ring: make([]string, 0, tailLines)}
+	return &logSink{log: log, ring: make([]string, 0, tailLines), tokens: lineBurst, refilled: time.Now()}
 }
 
 // Write implements io.Writer. go-plugin writes stderr a line at a time but
@@ -44,30 +74,45 @@ func newLogSink(log *slog.Logger) *logSink {
 func (s *logSink) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.partial = append(s.partial, p...)
-	for {
-		i := bytes.IndexByte(s.partial, '\n')
-		if i < 0 {
+	n := len(p)
+	for len(p) > 0 {
+		chunk, rest, full := bytes.Cut(p, []byte{'\n'})
+		if room := maxLogLine - len(s.partial); room > 0 {
+			s.partial = append(s.partial, chunk[:min(room, len(chunk))]...)
+		}
+		s.lineLen += len(chunk)
+		if !full {
 			break
 		}
-		s.line(string(bytes.TrimRight(s.partial[:i], "\r")))
-		s.partial = s.partial[i+1:]
+		s.endLine()
+		p = rest
 	}
-	if len(s.partial) > 64<<10 {
-		// A line this long is no log line; log what we have.
-		s.line(string(s.partial))
-		s.partial = s.partial[:0]
+	return n, nil
+}
+
+// endLine handles the line gathered so far; s.mu is held.
+func (s *logSink) endLine() {
+	l := string(bytes.TrimRight(s.partial, "\r"))
+	if s.lineLen > len(s.partial) {
+		// Cut at a character boundary, and say so.
+		for range utf8.UTFMax - 1 {
+			if r, size := utf8.DecodeLastRuneInString(l); r != utf8.RuneError || size != 1 {
+				break
+			}
+			l = l[:len(l)-1]
+		}
+		l += fmt.Sprintf(" [line cut: %d of %d bytes]", len(l), s.lineLen)
 	}
-	return len(p), nil
+	s.partial, s.lineLen = s.partial[:0], 0
+	s.line(l)
 }
 
 // Tail returns the last lines, oldest first.
 func (s *logSink) Tail() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.partial) > 0 {
-		s.line(string(s.partial))
-		s.partial = s.partial[:0]
+	if s.lineLen > 0 {
+		s.endLine()
 	}
 	out := make([]string, 0, len(s.ring))
 	if len(s.ring) == cap(s.ring) {
@@ -75,6 +120,22 @@ func (s *logSink) Tail() []string {
 		return append(out, s.ring[:s.next]...)
 	}
 	return append(out, s.ring...)
+}
+
+// PanicLine returns the plugin's first "panic:" or "fatal error:" line,
+// or "".
+func (s *logSink) PanicLine() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.panicLine
+}
+
+// Flush reports the lines held back by the rate limit that are not
+// reported yet. Call it when the process has ended.
+func (s *logSink) Flush() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reportSuppressed(time.Now())
 }
 
 // line handles one complete line; s.mu is held.
@@ -92,17 +153,18 @@ func (s *logSink) line(l string) {
 		s.ring[s.next] = kept
 		s.next = (s.next + 1) % cap(s.ring)
 	}
+	if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
+		s.inPanic = true
+		if s.panicLine == "" {
+			s.panicLine = kept
+		}
+	}
 
-	// TODO: rate-limit repeated lines; a plugin that logs every frame
-	// floods the host's log today.
 	if level, msg, fields, ok := parseHCLog(l); ok {
-		if s.log.Enabled(context.Background(), level) {
+		if s.log.Enabled(context.Background(), level) && s.allow() {
 			s.log.Log(context.Background(), level, msg, slog.Group("plugin", fields...))
 		}
 		return
-	}
-	if strings.HasPrefix(l, "panic: ") || strings.HasPrefix(l, "fatal error: ") {
-		s.inPanic = true
 	}
 	level := slog.LevelInfo
 	switch {
@@ -115,7 +177,40 @@ func (s *logSink) line(l string) {
 	case strings.HasPrefix(l, "[DEBUG]"), strings.HasPrefix(l, "[TRACE]"):
 		level = slog.LevelDebug
 	}
-	s.log.Log(context.Background(), level, l)
+	if s.log.Enabled(context.Background(), level) && s.allow() {
+		s.log.Log(context.Background(), level, l)
+	}
+}
+
+// allow takes a token for a line to log, and otherwise counts the line as
+// held back; s.mu is held.
+func (s *logSink) allow() bool {
+	now := time.Now()
+	s.tokens = min(lineBurst, s.tokens+now.Sub(s.refilled).Seconds()*lineRate)
+	s.refilled = now
+	if s.tokens < 1 {
+		if s.suppressed == 0 {
+			s.since = now
+		}
+		s.suppressed++
+		return false
+	}
+	s.tokens--
+	if s.suppressed > 0 && now.Sub(s.reported) >= warnInterval {
+		s.reportSuppressed(now)
+	}
+	return true
+}
+
+// reportSuppressed logs how many lines were held back; s.mu is held.
+func (s *logSink) reportSuppressed(now time.Time) {
+	if s.suppressed == 0 {
+		return
+	}
+	s.log.Warn(msgLogLinesDropped, "reason", "rate_limit", "lines", s.suppressed,
+		"duration", now.Sub(s.since), "error", fmt.Sprintf("the plugin wrote more than %d lines a second "+
+			"to stderr; they are in its crash report's tail but not in this log", lineRate))
+	s.suppressed, s.reported = 0, now
 }
 
 // parseHCLog parses one line of go-hclog's JSON format. Keys starting with

@@ -19,6 +19,8 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"github.com/hashicorp/go-plugin/runner"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/streampipe/streampipe/plugins/internal/wire"
 )
@@ -231,23 +233,38 @@ func (p *process) kill() {
 			_ = p.runner.Kill(context.Background())
 		}
 		p.client.Kill()
+		p.logs.Flush()
 		close(p.release)
 	})
 }
 
-// exitStatus describes how the process ended, once it has.
-func (p *process) exitStatus() string {
-	if p.runner == nil {
-		return "the process did not start"
-	}
-	ps, killed := p.runner.State()
+// callFailed stops a plugin whose first call (Describe or Configure,
+// named by call) failed with err, and says why it failed: the call missed
+// start_timeout, the host was stopping (ctx ended), or the plugin refused
+// the call or died, in which case the report says how it ended, with its
+// last stderr lines.
+func (p *process) callFailed(ctx context.Context, call string, startTimeout time.Duration, err error) string {
 	switch {
-	case ps == nil:
-		return "the process has not been seen to exit"
-	case killed:
-		return "the process was killed by streampipe"
+	case ctx.Err() != nil:
+		p.kill()
+		return fmt.Sprintf("stopped while its %s ran: %v", call, ctx.Err())
+	case status.Code(err) == codes.DeadlineExceeded:
+		p.kill()
+		return fmt.Sprintf("its %s did not return within start_timeout (%s), which bounds starting a plugin "+
+			"process; raise start_timeout if the plugin needs longer to start, or look for a hang in its %s%s",
+			call, startTimeout, call, tailText(p.logs.Tail()))
 	}
-	return "the process ended: " + ps.String()
+
+	// A broken connection usually means the plugin is exiting: give it
+	// a moment, so the report shows its own exit status.
+	p.waitExit(exitWait)
+	p.kill()
+	end := p.ending()
+	if end.reason == "" {
+		return fmt.Sprintf("its %s failed: %s; %s%s", call, status.Convert(err).Message(), end.what,
+			tailText(p.logs.Tail()))
+	}
+	return fmt.Sprintf("it failed during its %s: %s%s", call, end.what, tailText(p.logs.Tail()))
 }
 
 // stop shuts a healthy plugin down: go-plugin asks it to exit and kills
@@ -266,6 +283,7 @@ func (p *process) stopCtx(ctx context.Context) {
 	go func() {
 		p.stopOnce.Do(func() {
 			p.client.Kill()
+			p.logs.Flush()
 			close(p.release)
 		})
 		close(done)

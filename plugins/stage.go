@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/plugins/internal/wire"
 	pb "github.com/streampipe/streampipe/plugins/proto"
@@ -44,6 +47,8 @@ type Stage struct {
 	failures    []time.Time
 	consecutive int
 	mode        Policy // "" while the plugin does the work
+	lastReason  string // of the last failure, for the restart's log line
+	tallies     [numWarnKinds]tally
 
 	up       atomic.Bool
 	restarts atomic.Uint64
@@ -91,7 +96,7 @@ func (s *Stage) Start(ctx context.Context) error {
 		return err
 	}
 	s.setSession(sess)
-	s.log.Debug("plugin started", "reason", fmt.Sprintf("pid %d", sess.proc.pid()))
+	s.log.Debug("plugin started", "pid", sess.proc.pid())
 	return nil
 }
 
@@ -105,8 +110,8 @@ func (s *Stage) launch(ctx context.Context) (*session, error) {
 	defer cancel()
 	resp, err := proc.conn.Stage.Configure(callCtx, s.req)
 	if err != nil {
-		proc.kill()
-		return nil, fmt.Errorf("plugin %q: configure: %w%s", s.decl.Name, err, tailText(proc.logs.Tail()))
+		return nil, &StartError{Plugin: s.decl.Name, Kind: ErrStart, Err: err,
+			Detail: proc.callFailed(ctx, "Configure", s.decl.StartTimeout, err)}
 	}
 	if diags := resp.GetDiagnostics(); len(diags) > 0 {
 		proc.stop()
@@ -149,8 +154,18 @@ func (s *Stage) session() *session {
 	return s.sess
 }
 
+// closeTimeout bounds the plugin's Close, within the context Close is
+// given.
+const closeTimeout = 5 * time.Second
+
+// msgCloseFailed is logged when the plugin did not close cleanly.
+const msgCloseFailed = "plugin did not close cleanly and was stopped"
+
 // Close stops the plugin process: it tells the plugin to close, lets
-// go-plugin shut it down, and kills it when ctx expires first.
+// go-plugin shut it down, and kills it when ctx expires first. A plugin
+// whose Close hangs past closeTimeout, or that dies while closing, is
+// killed with a warning: the frames it returned are delivered, so the
+// stage has not failed. An error the plugin's Close returns is returned.
 func (s *Stage) Close(ctx context.Context) error {
 	s.mu.Lock()
 	sess := s.sess
@@ -161,13 +176,33 @@ func (s *Stage) Close(ctx context.Context) error {
 		return nil
 	}
 	sess.closeSend()
-	callCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	callCtx, cancel := context.WithTimeout(ctx, closeTimeout)
 	_, err := sess.proc.conn.Stage.Close(callCtx, &pb.CloseRequest{})
 	cancel()
-	sess.proc.stopCtx(ctx)
+	if err != nil && status.Code(err) != codes.Unknown {
+		sess.proc.kill()
+	} else {
+		sess.proc.stopCtx(ctx)
+	}
 	sess.end()
-	if err != nil {
-		return fmt.Errorf("plugin %q: close: %w", s.decl.Name, err)
+
+	switch {
+	case err == nil:
+		return nil
+	case status.Code(err) == codes.Unknown:
+		// The plugin's own Close returned it.
+		return fmt.Errorf("plugin %q: close: %s", s.decl.Name, status.Convert(err).Message())
+	case status.Code(err) == codes.DeadlineExceeded:
+		s.log.Warn(msgCloseFailed, "reason", reasonTimeout, "duration", closeTimeout,
+			"error", fmt.Errorf("its Close did not return in time: %w", err))
+	default:
+		end := sess.proc.ending()
+		reason := end.reason
+		if reason == "" {
+			reason = reasonStream
+		}
+		s.log.Warn(msgCloseFailed, "reason", reason, "error",
+			fmt.Errorf("its Close failed (%w): %s%s", err, end.what, tailText(sess.proc.logs.Tail())))
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func TestHangingPluginTimesOut(t *testing.T) {
 	if ps := ts.stage.PluginStats(); ps.Restarts != 1 {
 		t.Errorf("restarts %d, want 1", ps.Restarts)
 	}
-	if logs := ts.logs.String(); !strings.Contains(logs, "no answer within batch_timeout (1s)") {
+	if logs := ts.logs.String(); !strings.Contains(logs, "did not answer within batch_timeout (1s a frame") {
 		t.Errorf("logs do not name the timeout:\n%s", logs)
 	}
 	assertOrdered(t, snk)
