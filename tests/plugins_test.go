@@ -353,3 +353,51 @@ func TestPluginsSurviveAGroupSignal(t *testing.T) {
 		testenv.WaitProcesses(t, filepath.Join(dir, name), 10*time.Second, func(n int) bool { return n == 0 })
 	}
 }
+
+// TestPluginHangInCloseStopsCleanly runs a plugin whose Close never
+// returns: SIGTERM must still end streampipe with status 0, the plugin
+// killed and a warning logged, not "pipeline failed".
+func TestPluginHangInCloseStopsCleanly(t *testing.T) {
+	goBin := testenv.Program(t, "go")
+	behave := filepath.Join(t.TempDir(), "behave")
+	build := exec.Command(goBin, "build", "-o", behave, "./plugins/testdata/behave")
+	build.Dir = repoPath()
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build behave: %v\n%s", err, out)
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	conf := filepath.Join(t.TempDir(), "pipeline.hcl")
+	src := fmt.Sprintf(`plugin "behave" {
+  command = [%q]
+}
+
+pipeline "p" {
+  capture "synthetic" {
+    fps = 30
+  }
+  stage "behave" "stuck" {
+    close_hang = true
+  }
+  sink "discard" {}
+}
+`, behave)
+	if err := os.WriteFile(conf, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := startServer(t, "", "run", conf)
+	srv.waitLog("pipeline started", nil, 30*time.Second)
+	testenv.WaitProcesses(t, behave, 30*time.Second, func(n int) bool { return n == 1 })
+	if code, _ := srv.signal(syscall.SIGTERM, 60*time.Second); code != 0 {
+		t.Errorf("exit status %d after SIGTERM, want 0", code)
+	}
+	if _, ok := srv.findLog("plugin did not close cleanly and was stopped", map[string]any{"reason": "timeout"}); !ok {
+		t.Error("no warning about the plugin's Close")
+	}
+	for _, line := range srv.lines() {
+		if strings.Contains(line, `"level":"ERROR"`) {
+			t.Errorf("error logged while stopping: %s", line)
+		}
+	}
+	testenv.WaitNoProcess(t, behave)
+}

@@ -42,6 +42,10 @@ var spec = pipeline.Spec{Attrs: []pipeline.Attr{
 	{Name: "log_lines", Type: pipeline.TypeInt, Default: 0, Range: "[0,]", Doc: "Write this many lines to stderr per message."},
 }}
 
+// The process's real stdout and stderr, kept before sdk.Serve replaces the
+// os.Stdout and os.Stderr variables with pipes of go-plugin's.
+var stdout, stderr = os.Stdout, os.Stderr
+
 type stage struct {
 	c    *pipeline.Config
 	seen int
@@ -55,18 +59,17 @@ func (s *stage) Configure(ctx context.Context, c *pipeline.Config, env sdk.Env) 
 		env.Logger.Warn("hello from the plugin", "greeting", g, "stage", env.Stage)
 	}
 	if p := c.String("spawn"); p != "" {
-		// The helper gets the plugin's real stdout and stderr (go-plugin
-		// replaces only the os.Stdout and os.Stderr variables), as a
+		// The helper gets the plugin's real stdout and stderr, as a
 		// helper started by a careless plugin would.
 		cmd := exec.Command(p)
-		cmd.Stdout, cmd.Stderr = os.NewFile(1, "stdout"), os.NewFile(2, "stderr")
+		cmd.Stdout, cmd.Stderr = stdout, stderr
 		if err := cmd.Start(); err != nil {
 			return fmt.Errorf("spawn: %w", err)
 		}
 		go func() { _ = cmd.Wait() }()
 	}
 	if n := c.Int("configure_exit"); n > 0 {
-		fmt.Fprintln(os.NewFile(2, "stderr"), "behave: exiting in Configure")
+		fmt.Fprintln(stderr, "behave: exiting in Configure")
 		os.Exit(n)
 	}
 	if c.Bool("configure_hang") {
@@ -94,7 +97,6 @@ func (s *stage) Process(ctx context.Context, m pipeline.Message) ([]*pipeline.Fr
 	if d := s.c.Duration("delay"); d > 0 {
 		time.Sleep(d)
 	}
-	stderr := os.NewFile(2, "stderr")
 	if n := s.c.Size("log_bytes"); n > 0 {
 		fmt.Fprintln(stderr, strings.Repeat("x", int(n)))
 	}
