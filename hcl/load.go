@@ -44,13 +44,18 @@ type Options struct {
 	// stopped and reported. Nil means context.Background().
 	Context context.Context
 	// PluginCacheDir keeps the schema of each plugin, keyed by the
-	// SHA-256 of its program, so that Load starts a build of a plugin
-	// only the first time it sees it. Empty means
-	// plugins.DefaultCacheDir(), the user's cache directory.
+	// SHA-256 of its program and the files its command names, so that
+	// Load starts a build of a plugin only the first time it sees it.
+	// Empty means plugins.DefaultCacheDir(), the user's cache directory.
 	PluginCacheDir string
 	// NoPluginCache starts every declared plugin to read its schema, and
 	// neither reads nor writes a cache.
 	NoPluginCache bool
+	// PluginCacheOnly starts no plugin program: a plugin whose schema is
+	// not in the cache is reported with a warning ("Plugin not checked")
+	// and the stage blocks of its kind are not checked. It excludes
+	// NoPluginCache.
+	PluginCacheOnly bool
 	// DescribePlugin returns the stage kind a plugin block declares. Nil
 	// means plugins.Kind, which checks the program's sha256 and starts it
 	// (or reads its schema from the cache). Programs that must not run

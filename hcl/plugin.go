@@ -32,8 +32,9 @@ type pluginDecl struct {
 // Describing a plugin means checking its program's sha256, when the block
 // sets one, and starting the program once to ask for its schema, unless
 // the plugin cache (see Options.PluginCacheDir) holds the schema of that
-// build already. The program is stopped before LoadPlugins returns. Load
-// does the same before it decodes the pipelines.
+// build already, or Options.PluginCacheOnly forbids starting it. The
+// program is stopped before LoadPlugins returns. Load does the same
+// before it decodes the pipelines.
 //
 // LoadPlugins panics when opts.Registry is nil: that is a bug in the
 // caller.
@@ -117,8 +118,9 @@ func (l *loader) describePlugin(decl plugins.Decl) (pipeline.Kind, error) {
 		ctx = context.Background()
 	}
 	opts := plugins.Options{
-		Logger:   l.log.With("stage", decl.Name),
-		CacheDir: l.opts.PluginCacheDir,
+		Logger:    l.log.With("stage", decl.Name),
+		CacheDir:  l.opts.PluginCacheDir,
+		CacheOnly: l.opts.PluginCacheOnly,
 	}
 	switch {
 	case l.opts.NoPluginCache:
@@ -135,8 +137,21 @@ func (l *loader) describePlugin(decl plugins.Decl) (pipeline.Kind, error) {
 
 // refusal turns the error of describing plugin name into a diagnostic on
 // the attribute at fault: sha256 for a checksum mismatch, command for
-// everything else, which is about the program it names.
+// everything else, which is about the program it names. A plugin that was
+// not started because Options.PluginCacheOnly forbids it is a warning:
+// its stage blocks are not checked, which is not an error in the file.
 func refusal(name string, err error, content *hcl.BodyContent, defRange hcl.Range) *hcl.Diagnostic {
+	if errors.Is(err, plugins.ErrNotCached) {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagWarning,
+			Summary:  "Plugin not checked",
+			Detail: fmt.Sprintf("The plugin cache has no schema for this build of plugin %q, and "+
+				"-plugin-cache-only forbids starting its program to ask for one, so the stage blocks "+
+				"of kind %q are not checked. Run once without -plugin-cache-only to fill the cache.",
+				name, name),
+			Subject: attrRange(content, "command", defRange).Ptr(),
+		}
+	}
 	summary, attr := "Cannot start plugin", "command"
 	switch {
 	case errors.Is(err, plugins.ErrChecksum):

@@ -24,6 +24,10 @@ var (
 	// ErrStart: the plugin could not be started, exited before the
 	// handshake, or did not complete it in time.
 	ErrStart = errors.New("plugin did not start")
+	// ErrNotCached: Options.CacheOnly forbade starting a plugin whose
+	// description is not in the cache. It is not the plugin's fault:
+	// callers report its stages as not checked.
+	ErrNotCached = errors.New("no cached description")
 )
 
 // StartError is a plugin that could not be started.

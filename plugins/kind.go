@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/plugins/internal/wire"
@@ -17,10 +18,14 @@ type Options struct {
 	// its schema. Nil discards them.
 	Logger *slog.Logger
 	// CacheDir, when not empty, keeps each plugin's description (its
-	// schema) keyed by the executable's SHA-256, so `streampipe validate`
-	// starts a plugin only the first time it sees that build. Use
-	// [DefaultCacheDir] or a directory of your own.
+	// schema) keyed by the executable's SHA-256 and the files its command
+	// names (see docs/plugins.md for what the key covers), so `streampipe
+	// validate` starts a plugin only the first time it sees that build.
+	// Use [DefaultCacheDir] or a directory of your own.
 	CacheDir string
+	// CacheOnly never starts a plugin: a description not in CacheDir is
+	// an error wrapping [ErrNotCached].
+	CacheOnly bool
 }
 
 // Kind describes the plugin declared by d and returns the stage kind it
@@ -46,7 +51,7 @@ func Kind(ctx context.Context, d Decl, opts Options) (pipeline.Kind, error) {
 		return pipeline.Kind{}, err
 	}
 
-	desc, err := describe(ctx, d, prog, opts.CacheDir, log)
+	desc, err := describe(ctx, d, prog, opts, log)
 	if err != nil {
 		return pipeline.Kind{}, err
 	}
@@ -82,9 +87,9 @@ func Kind(ctx context.Context, d Decl, opts Options) (pipeline.Kind, error) {
 
 // describe returns the plugin's description, from the cache or by
 // starting it.
-func describe(ctx context.Context, d Decl, prog program, cacheDir string, log *slog.Logger) (*pb.DescribeResponse, error) {
+func describe(ctx context.Context, d Decl, prog program, opts Options, log *slog.Logger) (*pb.DescribeResponse, error) {
 	var key string
-	if cacheDir != "" {
+	if opts.CacheDir != "" {
 		sum := prog.sum
 		if sum == nil {
 			var err error
@@ -93,10 +98,15 @@ func describe(ctx context.Context, d Decl, prog program, cacheDir string, log *s
 					Detail: fmt.Sprintf("reading %s: %v", prog.path, err)}
 			}
 		}
-		key = cacheKey(hex.EncodeToString(sum), prog.args)
-		if desc, ok := readCache(cacheDir, key); ok {
+		key = cacheKey(prog, hex.EncodeToString(sum))
+		if desc, ok := readCache(opts.CacheDir, key); ok {
 			return desc, nil
 		}
+	}
+	if opts.CacheOnly {
+		return nil, &StartError{Plugin: d.Name, Kind: ErrNotCached,
+			Detail: fmt.Sprintf("the plugin cache has no description of this build of %s, and it may not be "+
+				"started to ask for one", filepath.Base(prog.path))}
 	}
 
 	proc, err := startProcess(prog, d.StartTimeout, d.MaxMessageSize, log)
@@ -112,7 +122,7 @@ func describe(ctx context.Context, d Decl, prog program, cacheDir string, log *s
 			Detail: proc.callFailed(ctx, "Describe", d.StartTimeout, err)}
 	}
 	if key != "" {
-		if err := writeCache(cacheDir, key, desc); err != nil {
+		if err := writeCache(opts.CacheDir, key, desc); err != nil {
 			log.Warn("plugin schema cache not written", "error", err)
 		}
 	}

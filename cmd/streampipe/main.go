@@ -1,10 +1,10 @@
 // Command streampipe runs real-time frame streaming pipelines declared in
 // HCL, validates and formats their files, and lists the stage kinds.
 //
-//	streampipe run FILE [-var name=value]... [-var-file FILE]...
-//	streampipe validate [-json] FILE...
+//	streampipe run FILE [-var name=value]... [-var-file FILE]... [-no-plugin-cache]
+//	streampipe validate [-json] [-no-plugin-cache | -plugin-cache-only] FILE...
 //	streampipe fmt [-check] FILE...
-//	streampipe stages [-format text|markdown] [FILE]
+//	streampipe stages [-format text|markdown] [-no-plugin-cache | -plugin-cache-only] [FILE]
 //	streampipe export grafana|prometheus-rules [-o PATH] FILE
 //	streampipe version
 package main

@@ -258,3 +258,89 @@ func splitJPEGs(b []byte) [][]byte {
 	}
 	return out
 }
+
+// TestPluginCacheFlags: -plugin-cache-only never starts a plugin (its
+// stages go unchecked, with a warning, until the cache has its schema),
+// and -no-plugin-cache always asks the plugin.
+func TestPluginCacheFlags(t *testing.T) {
+	bin := buildPlugins(t, map[string]string{
+		"behave":    "plugins/testdata/behave",
+		"grayscale": "examples/plugins/grayscale",
+	})
+	cache := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", cache)
+	binVar := "bin=" + bin
+	defer testenv.WaitNoProcess(t, filepath.Join(bin, "behave"))
+	typo := writeFile(t, "typo.hcl", pluginHeader+`
+pipeline "p" {
+  capture "synthetic" {}
+  stage "behave" "b" {
+    strenght = 0.5
+  }
+  sink "discard" {}
+}
+`)
+
+	t.Run("cache only, empty cache", func(t *testing.T) {
+		out, errOut, code := invoke(t, "validate", "-plugin-cache-only", typo, "-var", binVar)
+		if code != 0 || !strings.Contains(out, typo+": valid") {
+			t.Errorf("exit %d, stdout %q; want 0 and valid (the stages are not checked)", code, out)
+		}
+		if n := strings.Count(errOut, "Warning: Plugin not checked"); n != 2 {
+			t.Errorf("%d warnings for the two plugins, want 2:\n%s", n, errOut)
+		}
+		if strings.Contains(errOut, "strenght") {
+			t.Errorf("the unchecked stage was checked:\n%s", errOut)
+		}
+		entries, _ := filepath.Glob(filepath.Join(cache, "streampipe", "plugins", "*.json"))
+		if len(entries) != 0 {
+			t.Errorf("the cache holds %v after a cache-only run", entries)
+		}
+	})
+
+	t.Run("cache only, filled cache", func(t *testing.T) {
+		if _, errOut, code := invoke(t, "validate", typo, "-var", binVar); code != 1 {
+			t.Fatalf("filling the cache: exit %d\n%s", code, errOut)
+		}
+		_, errOut, code := invoke(t, "validate", "-plugin-cache-only", typo, "-var", binVar)
+		if code != 1 || !strings.Contains(errOut, `Did you mean "strength"?`) || strings.Contains(errOut, "not checked") {
+			t.Errorf("exit %d, want 1 and the typo found with the cached schema:\n%s", code, errOut)
+		}
+	})
+
+	t.Run("no cache asks afresh", func(t *testing.T) {
+		// Doctor the cached summary of behave: stages shows it from the
+		// cache, and the plugin's own with -no-plugin-cache.
+		entries, _ := filepath.Glob(filepath.Join(cache, "streampipe", "plugins", "*.json"))
+		doctored := 0
+		for _, e := range entries {
+			b, _ := os.ReadFile(e)
+			if c := bytes.Replace(b, []byte("A passthrough"), []byte("A cached passthrough"), 1); !bytes.Equal(b, c) {
+				if err := os.WriteFile(e, c, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				doctored++
+			}
+		}
+		if doctored != 1 {
+			t.Fatalf("doctored %d cache entries of %v, want 1", doctored, entries)
+		}
+		out, _, _ := invoke(t, "stages", "-plugin-cache-only", typo, "-var", binVar)
+		if !strings.Contains(out, "A cached passthrough") {
+			t.Errorf("stages -plugin-cache-only did not use the cache")
+		}
+		out, _, _ = invoke(t, "stages", "-no-plugin-cache", typo, "-var", binVar)
+		if strings.Contains(out, "A cached passthrough") || !strings.Contains(out, "A passthrough") {
+			t.Errorf("stages -no-plugin-cache used the cache")
+		}
+	})
+
+	t.Run("the flags exclude each other", func(t *testing.T) {
+		for _, cmd := range []string{"validate", "stages"} {
+			_, errOut, code := invoke(t, cmd, "-no-plugin-cache", "-plugin-cache-only", typo, "-var", binVar)
+			if code != 2 || !strings.Contains(errOut, "exclude each other") {
+				t.Errorf("%s: exit %d, stderr %q; want a usage error", cmd, code, errOut)
+			}
+		}
+	})
+}

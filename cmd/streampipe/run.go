@@ -33,7 +33,7 @@ func (a *app) runCommand() *cli.Command {
 		Name:      "run",
 		Usage:     "run the pipelines of a configuration file until interrupted",
 		ArgsUsage: "FILE",
-		Flags: append(varFlags(), &cli.StringFlag{Name: "telemetry-listen",
+		Flags: append(append(varFlags(), pluginCacheFlags(false)...), &cli.StringFlag{Name: "telemetry-listen",
 			Usage: "serve /metrics, /healthz, /readyz and /status on ADDR (host:port), or \"off\"; " +
 				"overrides the telemetry block's listen"}),
 		Description: "The first SIGINT, SIGTERM or SIGHUP stops capture and lets frames in flight drain\n" +
@@ -64,7 +64,7 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 		}
 	}()
 
-	cfg, diags := hcl.Load(path, hcl.Options{
+	opts := hcl.Options{
 		Registry: a.registry(),
 		Vars:     cmd.StringSlice("var"),
 		VarFiles: cmd.StringSlice("var-file"),
@@ -73,7 +73,11 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 		Context:  ctx,
 		Meter:    tel.Meter(),
 		Status:   tel.StatusHandler(),
-	})
+	}
+	if err := applyPluginCacheFlags(cmd, &opts); err != nil {
+		return err
+	}
+	cfg, diags := hcl.Load(path, opts)
 	if len(diags) > 0 {
 		_ = hcl.WriteDiagnostics(a.stderr, diags, cfg.Files(), 100, false)
 	}

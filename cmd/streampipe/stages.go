@@ -17,9 +17,11 @@ func (a *app) stagesCommand() *cli.Command {
 			"stage kind (-format markdown prints docs/configuration.md). With FILE, the\n" +
 			"stage kinds its plugin blocks declare are listed too, each marked with the\n" +
 			"plugin that provides it. Only the file's variable and plugin blocks are\n" +
-			"read; each plugin is started once to ask for its settings, unless the\n" +
-			"plugin cache has them.",
-		Flags: append(varFlags(),
+			"read; each plugin program is started once to ask for its settings, unless\n" +
+			"the plugin cache has them (-plugin-cache-only starts none, and leaves out\n" +
+			"the plugins not in the cache with a warning; -no-plugin-cache asks every\n" +
+			"plugin afresh).",
+		Flags: append(append(varFlags(), pluginCacheFlags(true)...),
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "text or markdown (the configuration reference)"},
 		),
 		Action: a.stages,
@@ -37,13 +39,17 @@ func (a *app) stages(ctx context.Context, cmd *cli.Command) error {
 	reg := a.registry()
 	if cmd.NArg() == 1 {
 		path := cmd.Args().First()
-		cfg, diags := hcl.LoadPlugins(path, hcl.Options{
+		opts := hcl.Options{
 			Registry: reg,
 			Vars:     cmd.StringSlice("var"),
 			VarFiles: cmd.StringSlice("var-file"),
 			Environ:  a.environ,
 			Context:  ctx,
-		})
+		}
+		if err := applyPluginCacheFlags(cmd, &opts); err != nil {
+			return err
+		}
+		cfg, diags := hcl.LoadPlugins(path, opts)
 		if len(diags) > 0 {
 			_ = hcl.WriteDiagnostics(a.stderr, diags, cfg.Files(), 100, false)
 		}

@@ -13,15 +13,19 @@ import (
 func (a *app) validateCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "validate",
-		Usage:     "check configuration files without running them",
+		Usage:     "check configuration files without running their pipelines (plugin programs are started to read their settings)",
 		ArgsUsage: "FILE...",
 		Description: "Reports every problem at once, each at its file:line:col. Exit status: 0 when\n" +
 			"every file is valid, 1 when any is not, 2 on a usage error. With -json,\n" +
 			"prints one JSON document (for CI annotations) instead of text.\n\n" +
-			"Plugin stages are checked against the settings their plugin describes: each\n" +
-			"declared plugin is started once to ask, unless the plugin cache (in the\n" +
-			"user cache directory, keyed by the program's SHA-256) has the answer.",
-		Flags: append(varFlags(),
+			"No pipeline runs, but the programs the plugin blocks name do: plugin stages\n" +
+			"are checked against the settings their plugin describes, so each declared\n" +
+			"plugin program is started once (in the file's directory) to ask, unless the\n" +
+			"plugin cache (in the user cache directory, keyed by the program's SHA-256\n" +
+			"and the files its command names) has the answer. -plugin-cache-only starts\n" +
+			"none: plugins not in the cache get a warning and their stages are not\n" +
+			"checked. -no-plugin-cache asks every plugin afresh.",
+		Flags: append(append(varFlags(), pluginCacheFlags(true)...),
 			&cli.BoolFlag{Name: "json", Usage: "print a JSON report on stdout"},
 		),
 		Action: a.validate,
@@ -34,13 +38,17 @@ func (a *app) validate(ctx context.Context, cmd *cli.Command) error {
 	}
 	report := hcl.NewValidateReport()
 	for _, path := range cmd.Args().Slice() {
-		cfg, diags := hcl.Load(path, hcl.Options{
+		opts := hcl.Options{
 			Registry: a.registry(),
 			Vars:     cmd.StringSlice("var"),
 			VarFiles: cmd.StringSlice("var-file"),
 			Environ:  a.environ,
 			Context:  ctx,
-		})
+		}
+		if err := applyPluginCacheFlags(cmd, &opts); err != nil {
+			return err
+		}
+		cfg, diags := hcl.Load(path, opts)
 		report.Add(diags, cfg.Files())
 		if !cmd.Bool("json") {
 			printDiagnostics(a, path, diags, cfg)
