@@ -53,14 +53,18 @@ type Decl struct {
 	// SHA256, when not empty, is the hex SHA-256 the executable must have;
 	// a plugin that does not match is never started.
 	SHA256 string
-	// StartTimeout bounds starting a plugin process: handshake and
-	// Configure.
+	// StartTimeout bounds starting a plugin process: from its launch
+	// through the handshake to the end of its first call (Configure, or
+	// Describe when it is started to read its schema).
 	StartTimeout time.Duration
-	// BatchTimeout is how long the plugin may leave a batch unanswered
-	// before it is deemed hung and restarted.
+	// BatchTimeout is how long the plugin may take per frame: the oldest
+	// unanswered batch must be answered within BatchTimeout times its
+	// frames, counted from when it was sent or from the previous answer,
+	// whichever is later. Past that the plugin is deemed hung, killed and
+	// restarted.
 	BatchTimeout time.Duration
 	// MaxMessageSize is the largest gRPC message either side may send, in
-	// bytes. A frame larger than that is dropped.
+	// bytes. A frame too large for it, either way, is dropped.
 	MaxMessageSize int64
 	// MaxRestarts is how many times the plugin is restarted within
 	// RestartWindow before OnFailure applies. Zero means
@@ -117,11 +121,16 @@ func Spec() pipeline.Spec {
 		{Name: "sha256", Type: pipeline.TypeString,
 			Doc: "The SHA-256 of the program, in hex. When set, a program that does not match is never started."},
 		{Name: "start_timeout", Type: pipeline.TypeDuration, Default: DefaultStartTimeout, Range: "(0,]",
-			Doc: "How long a plugin process may take to start and accept its settings."},
+			Doc: "How long a plugin process may take to start and accept its settings (or, in validate, " +
+				"describe them), from its launch to the end of that first call."},
 		{Name: "batch_timeout", Type: pipeline.TypeDuration, Default: DefaultBatchTimeout, Range: "(0,]",
-			Doc: "How long the plugin may leave a batch unanswered before it is deemed hung, killed and restarted."},
-		{Name: "max_message_size", Type: pipeline.TypeSize, Default: int64(DefaultMaxMessageSize), Range: "[1048576,2147483647]",
-			Doc: "The largest message between streampipe and the plugin. Frames larger than this are dropped."},
+			Doc: "How long the plugin may take per frame: the oldest unanswered batch must be answered " +
+				"within batch_timeout times its frames, counted from when it was sent or from the " +
+				"previous answer, whichever is later. Past that the plugin is deemed hung, killed and " +
+				"restarted."},
+		{Name: "max_message_size", Type: pipeline.TypeSize, Default: int64(DefaultMaxMessageSize), Range: "[1048576,2147483648)",
+			Doc: "The largest message between streampipe and the plugin. Frames too large for it, either " +
+				"way, are dropped and counted."},
 		{Name: "max_restarts", Type: pipeline.TypeInt, Default: DefaultMaxRestarts, Range: "[0,]",
 			Doc: "How many restarts within restart_window are allowed before on_failure applies."},
 		{Name: "restart_window", Type: pipeline.TypeDuration, Default: DefaultRestartWindow, Range: "(0,]",
