@@ -298,9 +298,11 @@ func (p *process) stopCtx(ctx context.Context) {
 	}
 }
 
-// CleanupAll stops every plugin process this program started. Call it on
-// every exit path the program controls (after a pipeline ends, on a signal,
-// before os.Exit); a plugin stage's Close stops its own process already, so
-// this is the safety net. Processes of a host killed with SIGKILL are
-// stopped by the kernel on Linux (see setProcAttr).
+// CleanupAll stops every plugin process this program started, and what is
+// left in their process groups. Call it on every exit path the program
+// controls (after a pipeline ends, on a signal, before os.Exit); a plugin
+// stage's Close stops its own process already, so this is the safety net.
+// It returns within a few seconds whatever the plugins do. Processes of a
+// host killed with SIGKILL are stopped by the kernel on Linux (see
+// setProcAttr).
 func CleanupAll() { plugin.CleanupClients() }

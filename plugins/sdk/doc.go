@@ -57,8 +57,19 @@
 // Never write to stdout: it carries go-plugin's handshake, and a stray line
 // before it makes streampipe refuse the plugin. Log through [Env.Logger];
 // each line reappears in streampipe's log at its level under the stage's
-// name. A panic is fine as far as the pipeline goes: streampipe logs its
-// text, drops the frames in flight, and starts a fresh process.
+// name (cut at 4 KiB, at most 50 lines a second). A panic is fine as far
+// as the pipeline goes: streampipe logs its text, drops the frames in
+// flight, and starts a fresh process.
+//
+// Frames returned by [Stage.Process] must have increasing sequence numbers
+// per tier, a capture time and a payload; see its doc. Answers stay under
+// the host's message size limit: frames that would not fit are dropped
+// and counted.
+//
+// Helper processes a plugin starts stay in its process group unless they
+// leave it; the host kills that group when the plugin ends, and the SDK
+// kills it when the host dies. A wrapper script that starts the plugin
+// should exec it.
 //
 // # Concurrency
 //
