@@ -5,9 +5,10 @@ import "math"
 // expectedFrames returns how many frames a tier of rate tierFPS takes from
 // a capture of rate captureFPS among sequence numbers first..last, using the
 // quality stage's rule: sequence s is taken iff
-// floor(s*tier/capture) > floor((s-1)*tier/capture).
+// floor(s*tier/capture) > floor((s-1)*tier/capture). Sequence numbers start
+// at 1, so first == 0 means the client saw no frame: it expected none.
 func expectedFrames(first, last uint64, tierFPS, captureFPS float64) uint64 {
-	if last < first || captureFPS <= 0 {
+	if first == 0 || last < first || captureFPS <= 0 {
 		return 0
 	}
 	if tierFPS >= captureFPS {

@@ -55,11 +55,13 @@ func TestExpectedFrames(t *testing.T) {
 		{1, 300, 30, 30, 300},
 		{1, 300, 20, 30, 200},
 		{1, 300, 10, 30, 100},
-		{3, 3, 10, 30, 1},  // seq 3 is the first 10 fps frame
-		{4, 5, 10, 30, 0},  // 4 and 5 are skipped
-		{2, 3, 20, 30, 2},  // 2 and 3 taken, 1 skipped
+		{3, 3, 10, 30, 1}, // seq 3 is the first 10 fps frame
+		{4, 5, 10, 30, 0}, // 4 and 5 are skipped
+		{2, 3, 20, 30, 2}, // 2 and 3 taken, 1 skipped
 		{1, 250, 12.5, 25, 125},
 		{10, 9, 30, 30, 0}, // empty range
+		{0, 0, 20, 30, 0},  // no frame seen (a client closed early)
+		{0, 0, 30, 30, 0},
 	}
 	for _, tc := range tests {
 		if got := expectedFrames(tc.first, tc.last, tc.tier, tc.capture); got != tc.want {
