@@ -77,6 +77,9 @@ func (l *loader) decodePlugin(b *hcl.Block) hcl.Diagnostics {
 		}
 	}
 
+	// A plugin whose name is wrong declares no stage kind.
+	named := !diags.HasErrors()
+
 	// The block's own settings, checked like a stage block's.
 	spec := plugins.Spec()
 	content, d := b.Body.Content(specSchema(spec, nil, nil))
@@ -85,10 +88,16 @@ func (l *loader) decodePlugin(b *hcl.Block) hcl.Diagnostics {
 	cfg.DefRange = toPipelineRange(b.DefRange)
 	unknowns := l.unknowns
 	diags = diags.Extend(l.decodeContent(content, cfg, b.DefRange, "plugin "+quoteLabels(b.Labels)))
-	if diags.HasErrors() || l.unknowns != unknowns {
+	if !named || l.unknowns != unknowns || !describable(content, cfg) {
 		return diags
 	}
+	// A mistake in a setting that only the running stage uses leaves the
+	// plugin describable, so its stage blocks are still checked.
+	partial := diags.HasErrors()
 	decl, err := plugins.DeclFromConfig(name, cfg, l.dir)
+	if partial && err != nil {
+		err = decodedOnly(err)
+	}
 	if err != nil {
 		return diags.Extend(configDiagnostics(err, b.DefRange, "Invalid plugin settings"))
 	}
@@ -108,6 +117,19 @@ func (l *loader) decodePlugin(b *hcl.Block) hcl.Diagnostics {
 		})
 	}
 	return diags
+}
+
+// describable reports whether the settings that describing a plugin uses
+// (its program, its checksum and how long it may take to start) are
+// either not written or decoded, so that the plugin may be asked for its
+// schema even though other settings of its block are wrong.
+func describable(content *hcl.BodyContent, cfg *pipeline.Config) bool {
+	for _, name := range []string{"command", "sha256", "start_timeout"} {
+		if _, written := content.Attributes[name]; written && !cfg.IsSet(name) {
+			return false
+		}
+	}
+	return cfg.IsSet("command")
 }
 
 // describePlugin returns the stage kind decl provides, with the options

@@ -1,6 +1,7 @@
 package hcl
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -171,14 +172,35 @@ func (l *loader) decodeStage(b *hcl.Block) (*stageDecl, hcl.Diagnostics) {
 
 	// What the kind checks without the stream, it checks here, for every
 	// block: the factory may never be called when a stage before this one
-	// fails (see build).
-	if d.ok && kind.Check != nil {
-		if err := kind.Check(d.cfg); err != nil {
+	// fails (see build). A block with errors is checked too, so that its
+	// other mistakes are reported in the same run; see decodedOnly.
+	if kind.Check != nil {
+		err := kind.Check(d.cfg)
+		if !d.ok {
+			err = decodedOnly(err)
+		}
+		if err != nil {
 			diags = diags.Extend(factoryDiagnostics(err, d))
 			d.ok = false
 		}
 	}
 	return d, diags
+}
+
+// decodedOnly keeps the errors of a Check on a block that had errors of
+// its own that are about an attribute the file sets and that decoded.
+// An attribute that failed holds its default, so an error about it, about
+// the block as a whole or about a nested block would be a guess that the
+// fix of the first error may make wrong.
+func decodedOnly(err error) error {
+	var keep []error
+	for _, e := range leafErrors(err) {
+		ce, ok := errors.AsType[*pipeline.ConfigError](e)
+		if ok && ce.Config != nil && ce.Attr != "" && ce.Config.IsSet(ce.Attr) {
+			keep = append(keep, e)
+		}
+	}
+	return errors.Join(keep...)
 }
 
 // kindRange is where a block names its kind: its first label, or its type.

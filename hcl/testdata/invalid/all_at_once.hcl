@@ -42,3 +42,28 @@ pipeline "broken_capture" {
     path   = "/"    # ERROR 14: Invalid stream path [taken by the viewer page]
   }
 }
+
+# A block with a mistake of its own still has its other settings checked;
+# what a failed attribute's default would imply is not guessed at.
+pipeline "bad_attribute" {
+  capture "synthetic" {}
+  batch {
+    window   = "-1s" # ERROR 16: Value out of range [between 0s and 10s]
+    min_size = 5
+    max_size = 2 # ERROR 16: Batch size below minimum [at least 5]
+  }
+  sink "websocket" {
+    listen = "nonsense" # ERROR 14: Invalid listen address [host:port]
+    viewer = "yes" # ERROR 14: Incorrect attribute value type [a bool is required]
+  }
+}
+
+# max_size failed, so its default (5) below min_size is not reported.
+pipeline "bad_maximum" {
+  capture "synthetic" {}
+  batch {
+    min_size = 7
+    max_size = "many" # ERROR 16: Incorrect attribute value type
+  }
+  sink "discard" {}
+}
