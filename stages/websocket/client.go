@@ -74,13 +74,13 @@ type client struct {
 	req      stopReq
 
 	readerDone chan struct{}
-	// limit paces the client's messages; limitNote paces the errors that
-	// tell it so. Reader only.
-	limit, limitNote *rate.Limiter
-	ignored          int                 // messages ignored since the last note
-	sent             uint64              // frames written; writer only
-	tally            telemetry.SendTally // writer only
-	deadline         time.Time           // of writes; writer only, see writeDeadline
+	// limit paces the client's messages (reader only); ignored counts
+	// those over the rate since the last note (see noteIgnored).
+	limit    *rate.Limiter
+	ignored  atomic.Int64
+	sent     uint64              // frames written; writer only
+	tally    telemetry.SendTally // writer only
+	deadline time.Time           // of writes; writer only, see writeDeadline
 }
 
 func newClient(s *Sink, conn *websocket.Conn, session, requested string, tier int) *client {
@@ -95,7 +95,6 @@ func newClient(s *Sink, conn *websocket.Conn, session, requested string, tier in
 		stopping:   make(chan struct{}),
 		readerDone: make(chan struct{}),
 		limit:      rate.NewLimiter(wire.ClientMessageRate, wire.ClientMessageBurst),
-		limitNote:  rate.NewLimiter(1, 1),
 	}
 	c.tier.Store(int32(tier))
 	return c

@@ -100,14 +100,11 @@ func (c *client) discardInput() {
 // handle answers one message from the client.
 func (c *client) handle(typ int, data []byte) {
 	// A client may not make the server work, or log, as fast as it can
-	// send: messages over the rate are ignored, and it is told so at most
-	// once a second.
+	// send: messages over the rate are ignored, and a second after the
+	// first of them the client is told how many were (see noteIgnored).
 	if !c.limit.Allow() {
-		c.ignored++
-		if c.limitNote.Allow() {
-			c.reject(wire.ErrRateLimited, fmt.Sprintf("%d messages ignored: at most %d a second (bursts of %d)",
-				c.ignored, wire.ClientMessageRate, wire.ClientMessageBurst))
-			c.ignored = 0
+		if c.ignored.Add(1) == 1 {
+			time.AfterFunc(ignoredNoteDelay, c.noteIgnored)
 		}
 		return
 	}
@@ -132,6 +129,41 @@ func (c *client) handle(typ int, data []byte) {
 		c.reject(wire.ErrUnknownType, fmt.Sprintf("unknown message type %q; the server accepts only %q",
 			clip(kind), wire.TypeQuality))
 	}
+}
+
+// ignoredNoteDelay is how long after the first ignored message the client
+// is told about it and about every other one ignored meanwhile: one
+// rate_limited error a second at most, however long a flood lasts.
+const ignoredNoteDelay = time.Second
+
+// noteIgnored tells the client how many of its messages were ignored
+// since the last note. It runs on a timer, not in the reader, so that the
+// last messages of a flood are counted even when nothing follows them.
+func (c *client) noteIgnored() {
+	n := c.ignored.Swap(0)
+	if n == 0 || c.stopped.Load() {
+		return
+	}
+	data, err := json.Marshal(wire.ErrorMessage{
+		Type: wire.TypeError,
+		Code: wire.ErrRateLimited,
+		Message: fmt.Sprintf("%s ignored: at most %d a second (bursts of %d)",
+			count(n, "message", "messages"), wire.ClientMessageRate, wire.ClientMessageBurst),
+		Ignored: n,
+	})
+	if err != nil {
+		return // cannot happen: plain strings and numbers
+	}
+	c.log.Debug("client message rejected", "reason", wire.ErrRateLimited, "ignored", n)
+	c.queueText(data)
+}
+
+// count renders n with the singular or plural noun.
+func count(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // switchTier moves the client to the tier it asked for. The order matters:

@@ -74,3 +74,11 @@ func TestOriginAllows(t *testing.T) {
 		})
 	}
 }
+
+func TestCount(t *testing.T) {
+	for n, want := range map[int64]string{1: "1 message", 2: "2 messages", 29: "29 messages"} {
+		if got := count(n, "message", "messages"); got != want {
+			t.Errorf("count(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

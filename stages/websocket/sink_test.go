@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -569,41 +570,53 @@ func TestVanishedClientIsALostConnection(t *testing.T) {
 }
 
 // TestClientMessageRateLimit: a client that floods the server with
-// requests has the excess ignored and is told so, at most once a second;
-// the server logs only the requests it accepted, and the client keeps its
-// stream.
+// requests has the excess ignored and is told how many, at most once a
+// second, so that every request is either answered or counted; the server
+// logs only the requests it accepted, and the client keeps its stream.
 func TestClientMessageRateLimit(t *testing.T) {
 	h := start(t, sink.DefaultOptions(), threeTiers())
 	c := h.dial("high")
 	const sent = 200
+	began := time.Now()
 	for i := range sent {
 		q := []string{"low", "medium"}[i%2]
 		if err := c.RequestQuality(q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Read the answers until the server has nothing more to say:
-	// replies for the accepted requests and one rate_limited error.
-	replies, limited := 0, 0
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	// Read the answers until every request is accounted for: a reply for
+	// each accepted one, and the ignored ones counted in rate_limited
+	// errors, the last of which comes a second after the flood.
+	replies, limited, ignored := 0, 0, int64(0)
+	for replies+int(ignored) < sent {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		m, err := c.Next(ctx)
 		cancel()
 		if err != nil {
-			break // quiet for half a second: every answer is in
+			t.Fatalf("after %d replies and %d ignored of %d requests: %v", replies, ignored, sent, err)
 		}
 		switch {
 		case m.Quality != nil:
 			replies++
 		case m.Error != nil && m.Error.Code == wire.ErrRateLimited:
 			limited++
+			ignored += m.Error.Ignored
+			if want := fmt.Sprintf("%d messages ignored", m.Error.Ignored); m.Error.Ignored > 1 &&
+				!strings.HasPrefix(m.Error.Message, want) {
+				t.Errorf("rate_limited message %q does not start with %q", m.Error.Message, want)
+			}
+		default:
+			t.Fatalf("unexpected answer %+v", m)
 		}
+	}
+	if replies+int(ignored) != sent {
+		t.Errorf("%d replies and %d ignored, want %d requests in all", replies, ignored, sent)
 	}
 	if replies > wire.ClientMessageBurst+5 || replies < wire.ClientMessageBurst/2 {
 		t.Errorf("%d of %d flooded requests answered, want about the burst of %d", replies, sent, wire.ClientMessageBurst)
 	}
-	if limited != 1 {
-		t.Errorf("%d rate_limited errors, want 1 within the first second", limited)
+	if most := int(time.Since(began)/time.Second) + 1; limited < 1 || limited > most {
+		t.Errorf("%d rate_limited errors in %v, want 1 to %d: one a second at most", limited, time.Since(began), most)
 	}
 	n := 0
 	for _, r := range h.logs.all() {

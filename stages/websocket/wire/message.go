@@ -121,6 +121,9 @@ type ErrorMessage struct {
 	Type    string `json:"type"` // always "error"
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Ignored is, for rate_limited, how many messages were ignored since
+	// the last rate_limited error.
+	Ignored int64 `json:"ignored,omitempty"`
 }
 
 // ServerError is an ErrorMessage received by a Client, as an error value.
