@@ -119,12 +119,14 @@ func (c *client) handle(typ int, data []byte) {
 	}
 	switch kind {
 	case wire.TypeQuality:
-		var q wire.QualityRequest
-		if err := json.Unmarshal(data, &q); err != nil {
+		var q struct {
+			Quality *string `json:"quality"`
+		}
+		if err := json.Unmarshal(data, &q); err != nil || q.Quality == nil {
 			c.reject(wire.ErrMalformedMessage, `a quality request is {"type":"quality","quality":"TIER"}`)
 			return
 		}
-		c.switchTier(q.Quality)
+		c.switchTier(*q.Quality)
 	default:
 		c.reject(wire.ErrUnknownType, fmt.Sprintf("unknown message type %q; the server accepts only %q",
 			clip(kind), wire.TypeQuality))

@@ -246,6 +246,8 @@ func TestMalformedMessagesGetErrorsAndTheStreamGoesOn(t *testing.T) {
 		{"no type", websocket.TextMessage, `{"quality":"low"}`, wire.ErrMalformedMessage},
 		{"type not a string", websocket.TextMessage, `{"type":1}`, wire.ErrMalformedMessage},
 		{"quality not a string", websocket.TextMessage, `{"type":"quality","quality":5}`, wire.ErrMalformedMessage},
+		{"quality missing", websocket.TextMessage, `{"type":"quality"}`, wire.ErrMalformedMessage},
+		{"quality null", websocket.TextMessage, `{"type":"quality","quality":null}`, wire.ErrMalformedMessage},
 		{"unknown type", websocket.TextMessage, `{"type":"subscribe"}`, wire.ErrUnknownType},
 		{"unknown tier", websocket.TextMessage, `{"type":"quality","quality":"ultra"}`, wire.ErrUnknownQuality},
 		{"binary", websocket.BinaryMessage, "SP\x01\x00", wire.ErrUnexpectedBinary},
