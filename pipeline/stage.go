@@ -96,7 +96,25 @@ type Reporter interface {
 	Skip(frames int)
 	// SetHealth records the stage's health and why.
 	SetHealth(h Health, reason string)
+	// Processed records that the stage spent d on a message of frames
+	// frames. The runtime records it itself around every Process and
+	// Consume call; a Source or Runner, which owns its loop, reports the
+	// time it spends on each message (rendering, splitting, encoding, a
+	// plugin's answer), leaving out the time it waits for input or holds
+	// frames on purpose. A stage that only hands frames on (a buffer, a
+	// batcher) need not report: its waits downstream are measured as
+	// blocked time already. It may be called from any goroutine.
+	Processed(frames int, d time.Duration)
 }
+
+// NopReporter discards every report. Stages built outside a pipeline
+// (by tests or programs) use it when their Env has no Reporter.
+type NopReporter struct{}
+
+func (NopReporter) Drop(string, int)             {}
+func (NopReporter) Skip(int)                     {}
+func (NopReporter) SetHealth(Health, string)     {}
+func (NopReporter) Processed(int, time.Duration) {}
 
 // Reasons for dropping frames. They are metric label values, so new ones
 // must stay few.

@@ -39,7 +39,9 @@ type Stats struct {
 // exporters that need more than counters (histograms). Implementations must
 // be fast and safe for concurrent use.
 type Observer interface {
-	// Processed is called after each Process or Consume call.
+	// Processed is called after each Process or Consume call, from the
+	// stage's goroutine, and for each Reporter.Processed report of a
+	// Source or Runner, from whichever goroutine makes it.
 	Processed(s *Stats, frames int, d time.Duration)
 	// Dropped is called for every Drop report.
 	Dropped(s *Stats, reason string, frames int)
@@ -100,6 +102,9 @@ func (s *Stats) Skip(frames int) {
 		s.skipped.Add(uint64(frames))
 	}
 }
+
+// Processed implements Reporter.
+func (s *Stats) Processed(frames int, d time.Duration) { s.processedOne(frames, d) }
 
 // SetHealth implements Reporter.
 func (s *Stats) SetHealth(h Health, reason string) {

@@ -36,6 +36,14 @@ func (s *Stage) answer(ctx context.Context, sess *session, st *runState, r resul
 	b := st.queue[0]
 	st.queue = st.queue[1:]
 	s.rtt.observe(r.at.Sub(b.sent))
+	// The plugin's processing time is its round trip less the time the
+	// batch waited behind the one before it (batches overlap in flight);
+	// none when the answer came while the one before was being emitted.
+	began := b.sent
+	if st.lastAnswer.After(began) {
+		began = st.lastAnswer
+	}
+	s.env.Report.Processed(b.frames, max(r.at.Sub(began), 0))
 	s.batches.Add(1)
 	if s.consecutive > 0 {
 		s.consecutive = 0

@@ -41,6 +41,10 @@ func TestPipelineThroughPlugin(t *testing.T) {
 		t.Errorf("stats: in %d out %d drops %v", snap.FramesIn, snap.FramesOut, snap.Drops)
 	}
 	ps := ts.stage.PluginStats()
+	// The stage reports its processing time once per answered batch.
+	if snap.Processed != ps.Batches || snap.ProcessTime <= 0 {
+		t.Errorf("processing time %v over %d measurements for %d batches", snap.ProcessTime, snap.Processed, ps.Batches)
+	}
 	if ps.Batches == 0 || ps.RoundTrip.Count != ps.Batches || ps.Restarts != 0 || ps.Up {
 		t.Errorf("plugin stats after the run: %+v", ps)
 	}

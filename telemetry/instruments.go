@@ -241,7 +241,11 @@ var table = []Instrument{
 		Description: "Frames left out on purpose, such as by tier decimation; not drops.",
 		Labels:      stageLabels, Source: srcRuntime},
 	{Name: StageProcessDuration, Kind: Histogram, Number: Float64, Unit: "s",
-		Description: "Time of each Process or Consume call (processors and sinks).",
+		Description: "Time spent on each message: every Process or Consume call, measured by the " +
+			"runtime; stages that run their own loop report their work: a capture per frame (render " +
+			"or read, and handing it on, including time blocked downstream), the quality stage per " +
+			"frame rendered, a plugin stage per batch answered (its round trip less the wait behind " +
+			"the batch before it). Buffers and batchers only hand frames on and record none.",
 		Labels:      stageLabels, Buckets: SecondsBuckets, Source: srcObserver},
 	{Name: StageQueueLength, Kind: Gauge, Observable: true, Unit: "{message}",
 		Description: "Messages waiting in the stage's input link, or in its own queue for buffers. " +

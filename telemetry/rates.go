@@ -19,8 +19,8 @@ type Rates struct {
 	// sending downstream, 0 to 1 (more when a tee waits on several sinks
 	// in turn).
 	Blocked float64 `json:"blocked"`
-	// Busy is the share of the interval spent in Process or Consume
-	// calls, 0 to 1.
+	// Busy is the share of the interval the stage spent processing
+	// messages (see pipeline.Reporter.Processed), 0 to 1.
 	Busy float64 `json:"busy"`
 }
 
@@ -74,8 +74,10 @@ func (r *rateTracker) sample(now time.Time, pipelines []*attached) {
 //
 // Busy is clamped to 1: the runtime adds a Process call's time when the
 // call returns, so a call that straddles a window boundary lands wholly
-// in the later window, which can then seem more than fully busy. A stage
-// processes one message at a time, so it cannot really be.
+// in the later window, which can then seem more than fully busy; and a
+// stage that works on several messages at once (the quality stage's
+// re-encoding workers) adds up the time of each. Busy says how much of the
+// time the stage was at work, so it stops at 1.
 func ratesBetween(old, snap pipeline.Snapshot, dt float64) Rates {
 	return Rates{
 		InFPS:      float64(snap.FramesIn-old.FramesIn) / dt,

@@ -91,11 +91,14 @@ func newStageObserver(t *Telemetry, pipelineName string, n *pipeline.Node) *stag
 	}
 	s.meter, s.hists = t.meter, &t.hists
 	s.single = singleEmitter(n)
-	// The runtime calls Processed from the stage's goroutine only, so the
-	// processing time accumulates locally. Its Stats sum the time
-	// already; the histogram takes its sum from there.
+	// The runtime calls Processed for a Processor or Sink from the stage's
+	// goroutine only, so that processing time accumulates locally. A
+	// Source or Runner reports its own, perhaps from goroutines of its
+	// own (the quality stage's workers), so it is recorded with atomic
+	// adds. Its Stats sum the time already; the histogram takes its sum
+	// from there.
 	s.process = s.local(t.hists.getWithSum(StageProcessDuration, s.attrs,
-		func() float64 { return n.Stats.Snapshot().ProcessTime.Seconds() }), true)
+		func() float64 { return n.Stats.Snapshot().ProcessTime.Seconds() }), runtimeDriven(n))
 
 	switch n.Family {
 	case pipeline.FamilyCapture:
@@ -145,6 +148,16 @@ func singleEmitter(n *pipeline.Node) bool {
 		return n.Kind == ""
 	}
 	return false
+}
+
+// runtimeDriven reports whether the runtime calls the stage per message
+// (Process or Consume) rather than handing it its loop (Run).
+func runtimeDriven(n *pipeline.Node) bool {
+	switch n.Stage.(type) {
+	case pipeline.Source, pipeline.Runner:
+		return false
+	}
+	return true
 }
 
 // Finished implements pipeline.Finisher: it publishes what the stage's

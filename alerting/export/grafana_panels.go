@@ -187,8 +187,9 @@ func (b *builder) stagePanels(f pipeline.Family, nodes []*pipeline.Node) {
 	}
 	if len(targets) > 0 {
 		b.add(&panel{Title: "Processing time", Targets: targets,
-			Description: "Time of each Process or Consume call, percentiles; for plugin stages, the " +
-				"time from sending a batch to the plugin to its answer."}, "s")
+			Description: "Time each stage spends on a message (a frame, or a batch for batchers and " +
+				"plugins), percentiles; for plugin stages also the round trip from sending a batch " +
+				"to the plugin to its answer."}, "s")
 	}
 }
 

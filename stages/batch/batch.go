@@ -60,7 +60,7 @@ func New(opts Options, env pipeline.Env) (*Batcher, error) {
 	}
 	b := &Batcher{opts: opts, report: env.Report, metrics: telemetry.NewBatch(env)}
 	if b.report == nil {
-		b.report = nopReporter{}
+		b.report = pipeline.NopReporter{}
 	}
 	for _, t := range env.Upstream.Tiers {
 		b.tier(t.Name)
@@ -260,12 +260,6 @@ func (b *Batcher) tier(name string) *pending {
 	b.tiers = append(b.tiers, p)
 	return p
 }
-
-type nopReporter struct{}
-
-func (nopReporter) Drop(string, int)                  {}
-func (nopReporter) Skip(int)                          {}
-func (nopReporter) SetHealth(pipeline.Health, string) {}
 
 // Interface guards.
 var (

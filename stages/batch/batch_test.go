@@ -85,6 +85,7 @@ func (r *reporter) Drop(reason string, n int) {
 }
 func (r *reporter) Skip(int)                          {}
 func (r *reporter) SetHealth(pipeline.Health, string) {}
+func (r *reporter) Processed(int, time.Duration)      {}
 
 func msg(tier string, seq uint64) pipeline.Message {
 	return pipeline.Single(tier, pipeline.NewFrame(seq, time.Now(), pipeline.ContentTypeJPEG, nil))

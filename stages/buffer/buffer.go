@@ -87,7 +87,7 @@ func New(opts Options, env pipeline.Env) (*Buffer, error) {
 		room:     make(chan struct{}, 1),
 	}
 	if b.report == nil {
-		b.report = nopReporter{}
+		b.report = pipeline.NopReporter{}
 	}
 	return b, nil
 }
@@ -263,12 +263,6 @@ func signal(ch chan struct{}) {
 	default:
 	}
 }
-
-type nopReporter struct{}
-
-func (nopReporter) Drop(string, int)                  {}
-func (nopReporter) Skip(int)                          {}
-func (nopReporter) SetHealth(pipeline.Health, string) {}
 
 // Interface guards.
 var (

@@ -44,6 +44,7 @@ func (r *reporter) Drop(reason string, n int) {
 }
 func (r *reporter) Skip(int)                          {}
 func (r *reporter) SetHealth(pipeline.Health, string) {}
+func (r *reporter) Processed(int, time.Duration)      {}
 
 func (r *reporter) dropped(reason string) int {
 	r.mu.Lock()

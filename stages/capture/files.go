@@ -106,7 +106,9 @@ func (f *Files) Run(ctx context.Context, out pipeline.Output) error {
 			if f.bad[i] {
 				continue
 			}
+			loadStart := time.Now()
 			payload, err := f.load(i)
+			loading := time.Since(loadStart)
 			if err != nil {
 				f.bad[i] = true
 				f.log.Warn("skipping image", "error", err, "reason", "unreadable or not a JPEG")
@@ -122,13 +124,15 @@ func (f *Files) Run(ctx context.Context, out pipeline.Output) error {
 			if skipped > 0 {
 				f.report.Skip(int(skipped))
 			}
-			frame := pipeline.NewFrame(f.seq.Next(), time.Now(), pipeline.ContentTypeJPEG, payload)
+			emitStart := time.Now()
+			frame := pipeline.NewFrame(f.seq.Next(), emitStart, pipeline.ContentTypeJPEG, payload)
 			if err := out.Emit(ctx, pipeline.Single("", frame)); err != nil {
 				if ctx.Err() != nil {
 					return nil
 				}
 				return err
 			}
+			f.report.Processed(1, loading+time.Since(emitStart))
 			played++
 		}
 		if played == 0 {

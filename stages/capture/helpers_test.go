@@ -99,6 +99,8 @@ func (r *reporter) SetHealth(h pipeline.Health, _ string) {
 	r.health = append(r.health, h)
 }
 
+func (r *reporter) Processed(int, time.Duration) {}
+
 func (r *reporter) dropped(reason string) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()

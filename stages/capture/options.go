@@ -64,17 +64,10 @@ func tools(env pipeline.Env) (*slog.Logger, pipeline.Reporter) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if report == nil {
-		report = nopReporter{}
+		report = pipeline.NopReporter{}
 	}
 	return log, report
 }
-
-// nopReporter discards reports.
-type nopReporter struct{}
-
-func (nopReporter) Drop(string, int)                  {}
-func (nopReporter) Skip(int)                          {}
-func (nopReporter) SetHealth(pipeline.Health, string) {}
 
 // describe returns the stream description every capture kind gives.
 func describe(fps float64) pipeline.StreamInfo {

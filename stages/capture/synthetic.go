@@ -107,7 +107,8 @@ func (s *Synthetic) Run(ctx context.Context, out pipeline.Output) error {
 		}
 
 		seq := s.seq.Next()
-		payload, err := s.pattern.render(seq, time.Now())
+		start := time.Now()
+		payload, err := s.pattern.render(seq, start)
 		if err != nil {
 			return fmt.Errorf("encode synthetic frame %d: %w", seq, err)
 		}
@@ -118,6 +119,7 @@ func (s *Synthetic) Run(ctx context.Context, out pipeline.Output) error {
 			}
 			return err
 		}
+		s.report.Processed(1, time.Since(start))
 	}
 	s.log.Debug("synthetic capture reached its frame count", "frames", s.opts.Frames)
 	return nil

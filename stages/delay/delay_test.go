@@ -71,7 +71,10 @@ func TestDelayHoldsEveryMessage(t *testing.T) {
 }
 
 // countDrops records drops.
-type countDrops struct{ n map[string]int }
+type countDrops struct {
+	pipeline.NopReporter
+	n map[string]int
+}
 
 func (c *countDrops) Drop(reason string, frames int)    { c.n[reason] += frames }
 func (c *countDrops) Skip(int)                          {}

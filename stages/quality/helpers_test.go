@@ -41,6 +41,7 @@ func (r *reporter) Skip(n int) {
 }
 
 func (r *reporter) SetHealth(pipeline.Health, string) {}
+func (r *reporter) Processed(int, time.Duration)      {}
 
 // recorder is an Output that keeps every message.
 type recorder struct{ msgs []pipeline.Message }

@@ -3,6 +3,7 @@ package quality
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/streampipe/streampipe/pipeline"
 )
@@ -15,9 +16,11 @@ import (
 func (s *Stage) Run(ctx context.Context, in <-chan pipeline.Message, out pipeline.Output) error {
 	if !s.reencodes || s.workers == 1 {
 		for m := range in {
+			start := time.Now()
 			if err := s.Process(ctx, m, out); err != nil {
 				return err
 			}
+			s.report.Processed(len(m.Frames), time.Since(start))
 		}
 		return nil
 	}
@@ -46,7 +49,11 @@ func (s *Stage) runParallel(ctx context.Context, in <-chan pipeline.Message, out
 			defer workers.Done()
 			w := s.newWorker()
 			for j := range jobs {
+				// Each worker reports its own rendering time; the
+				// workers' times add up, and may pass the wall time.
+				start := time.Now()
 				j.msgs = append([]pipeline.Message(nil), w.render(j.f)...)
+				s.report.Processed(1, time.Since(start))
 				close(j.done)
 			}
 		}()

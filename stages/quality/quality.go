@@ -78,7 +78,7 @@ func New(opts Options, env pipeline.Env) (*Stage, error) {
 
 	s := &Stage{report: env.Report, log: env.Logger}
 	if s.report == nil {
-		s.report = nopReporter{}
+		s.report = pipeline.NopReporter{}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -236,12 +236,6 @@ func (s *Stage) invalidFrame(tier string, err error) {
 		s.invalid.last, s.invalid.count = now, 0
 	}
 }
-
-type nopReporter struct{}
-
-func (nopReporter) Drop(string, int)                  {}
-func (nopReporter) Skip(int)                          {}
-func (nopReporter) SetHealth(pipeline.Health, string) {}
 
 // Interface guards.
 var (

@@ -87,7 +87,7 @@ func TestBroadcastDropOldest(t *testing.T) {
 }
 
 type countingReporter struct {
-	nopReporter
+	pipeline.NopReporter
 	mu    sync.Mutex
 	drops map[string]int
 }

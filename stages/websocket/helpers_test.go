@@ -204,6 +204,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // reporter records drops as the runtime's Stats would.
 type reporter struct {
+	pipeline.NopReporter
 	mu    sync.Mutex
 	drops map[string]int
 }

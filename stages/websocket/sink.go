@@ -103,7 +103,7 @@ func New(opts Options, env pipeline.Env) (*Sink, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.report == nil {
-		s.report = nopReporter{}
+		s.report = pipeline.NopReporter{}
 	}
 	if s.contentType == "" {
 		s.contentType = pipeline.ContentTypeJPEG
@@ -357,13 +357,6 @@ func (s *Sink) Close(ctx context.Context) error {
 	s.log.Debug("websocket sink closed", "reason", closeReason(req), "code", req.code)
 	return errors.Join(errs...)
 }
-
-// nopReporter stands in when the environment has no Reporter (tests).
-type nopReporter struct{}
-
-func (nopReporter) Drop(string, int)                  {}
-func (nopReporter) Skip(int)                          {}
-func (nopReporter) SetHealth(pipeline.Health, string) {}
 
 // Interface guards.
 var (
