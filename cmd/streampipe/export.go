@@ -28,6 +28,14 @@ func (a *app) exportCommand() *cli.Command {
 			"rules (its alert blocks, or the default rule set) as Prometheus alerting rules.\n" +
 			"Windows shorter than four -scrape-interval are widened to that, with a warning.\n" +
 			"See docs/alerts.md.",
+		// Only an unknown subcommand, or none, gets here.
+		Action: func(_ context.Context, cmd *cli.Command) error {
+			if name := cmd.Args().First(); name != "" {
+				return unknownSubcommand(name, cmd)
+			}
+			return usageErrorf("export needs a subcommand: %s; run 'streampipe export --help'",
+				subcommandNames(cmd, "or"))
+		},
 		Commands: []*cli.Command{
 			{
 				Name:      "grafana",

@@ -83,7 +83,10 @@ func TestExportErrors(t *testing.T) {
 		{"invalid file", []string{"export", "prometheus-rules", bad}, exitFailure, "is not a streampipe metric"},
 		{"no file", []string{"export", "grafana"}, exitUsage, "exactly one configuration file"},
 		{"two files", []string{"export", "grafana", bad, bad}, exitUsage, "exactly one configuration file"},
-		{"unknown export", []string{"export", "nope"}, exitUsage, `unknown command "nope"`},
+		{"unknown export", []string{"export", "nope"}, exitUsage,
+			`unknown command "nope" for export; its subcommands are grafana and prometheus-rules`},
+		{"misspelled export", []string{"export", "grafna"}, exitUsage, `(did you mean "grafana"?)`},
+		{"no export", []string{"export"}, exitUsage, "export needs a subcommand: grafana or prometheus-rules"},
 		{"zero scrape interval", []string{"export", "prometheus-rules", "-scrape-interval", "0s", bad},
 			exitUsage, "-scrape-interval"},
 	} {

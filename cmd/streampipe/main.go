@@ -64,7 +64,10 @@ type app struct {
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string) int {
 	defer plugins.CleanupAll()
 	a := &app{stdout: stdout, stderr: stderr, environ: environ, registry: stages.Registry}
-	var unknownCommand string
+	var (
+		unknownCommand string
+		unknownParent  *cli.Command // the command whose subcommand it is not
+	)
 	root := &cli.Command{
 		Name:                      "streampipe",
 		Usage:                     "real-time frame streaming pipelines",
@@ -97,7 +100,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, environ 
 			return usageErrorf("%v", err)
 		},
 		CommandNotFound: func(ctx context.Context, cmd *cli.Command, name string) {
-			unknownCommand = name
+			unknownCommand, unknownParent = name, cmd
 		},
 		ExitErrHandler: func(context.Context, *cli.Command, error) {},
 	}
@@ -118,8 +121,12 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, environ 
 
 	err := root.Run(ctx, args)
 	if unknownCommand != "" {
-		fmt.Fprintf(stderr, "streampipe: unknown command %q%s; run 'streampipe --help' for the list\n",
-			unknownCommand, suggestCommand(unknownCommand, root))
+		if unknownParent == nil || unknownParent == root {
+			fmt.Fprintf(stderr, "streampipe: unknown command %q%s; run 'streampipe --help' for the list\n",
+				unknownCommand, suggestCommand(unknownCommand, root))
+		} else {
+			fmt.Fprintf(stderr, "streampipe: %s\n", unknownSubcommandText(unknownCommand, unknownParent))
+		}
 		return exitUsage
 	}
 	if err == nil {
@@ -156,6 +163,42 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("-log-format %q: want text or json", format)
+}
+
+// subcommandNames lists the subcommands of cmd, such as "a, b or c" for
+// the conjunction "or".
+func subcommandNames(cmd *cli.Command, conj string) string {
+	var names []string
+	for _, c := range cmd.Commands {
+		if !c.Hidden {
+			names = append(names, c.Name)
+		}
+	}
+	switch len(names) {
+	case 0:
+		return "none"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " " + conj + " " + names[len(names)-1]
+}
+
+// unknownSubcommand is the usage error for a subcommand parent lacks.
+func unknownSubcommand(name string, parent *cli.Command) error {
+	return usageErrorf("%s", unknownSubcommandText(name, parent))
+}
+
+func unknownSubcommandText(name string, parent *cli.Command) string {
+	return fmt.Sprintf("unknown command %q for %s%s; its subcommands are %s",
+		name, parent.Name, suggestCommand(name, parent), subcommandNames(parent, "and"))
+}
+
+// noArgs is the Action of a command that takes no arguments.
+func noArgs(cmd *cli.Command) error {
+	if cmd.Args().Len() > 0 {
+		return usageErrorf("%s takes no arguments; got %q", cmd.Name, cmd.Args().First())
+	}
+	return nil
 }
 
 // suggestCommand returns ` (did you mean "x"?)` when name is close to a

@@ -189,6 +189,10 @@ func TestVersionAndUsage(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "streampipe ") {
 		t.Errorf("version: exit %d, %q", code, out)
 	}
+	if out, errOut, code := invoke(t, "version", "extra"); code != 2 || out != "" ||
+		!strings.Contains(errOut, `version takes no arguments; got "extra"`) {
+		t.Errorf("version with an argument: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
 	if _, _, code := invoke(t, "-log-format", "xml", "version"); code != 2 {
 		t.Errorf("bad -log-format: exit %d, want 2", code)
 	}

@@ -17,7 +17,10 @@ func versionCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "version",
 		Usage: "print the version",
-		Action: func(context.Context, *cli.Command) error {
+		Action: func(_ context.Context, cmd *cli.Command) error {
+			if err := noArgs(cmd); err != nil {
+				return err
+			}
 			fmt.Fprintln(stdout, versionString())
 			return nil
 		},
