@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -63,14 +64,14 @@ func decodeValue(a pipeline.Attr, val cty.Value, rng hcl.Range, dir string) (any
 		if diags.HasErrors() {
 			return nil, diags
 		}
-		return d, checkRange(a, d.Seconds(), d.String(), pipeline.DurationString, rng)
+		return d, checkRange(a, d.Seconds(), d.String(), boundFormat(a.Type), rng)
 
 	case pipeline.TypeSize:
 		n, diags := asSize(a, val, rng)
 		if diags.HasErrors() {
 			return nil, diags
 		}
-		return n, checkRange(a, float64(n), sizeString(n), sizeBound, rng)
+		return n, checkRange(a, float64(n), sizeString(n), boundFormat(a.Type), rng)
 
 	case pipeline.TypeStringList:
 		v, err := convert.Convert(val, cty.List(cty.String))
@@ -234,7 +235,32 @@ func asSize(a pipeline.Attr, val cty.Value, rng hcl.Range) (int64, hcl.Diagnosti
 	if n > math.MaxInt64 {
 		return 0, tooLarge(a, rng)
 	}
+	// The parser drops a fraction of a byte; say so rather than round.
+	if !wholeBytes(strings.TrimSpace(s)) {
+		return 0, invalid(fmt.Sprintf("is %q, which is not a whole number of bytes", s))
+	}
 	return int64(n), nil
+}
+
+// sizeSyntax splits a size string into its number and its unit.
+var sizeSyntax = regexp.MustCompile(`^([0-9]*\.?[0-9]*)\s*([A-Za-z]*)$`)
+
+// wholeBytes reports whether the size s, which humanize.ParseBytes
+// accepted, is a whole number of bytes: "1.5KiB" is, "1000.5" is not.
+func wholeBytes(s string) bool {
+	m := sizeSyntax.FindStringSubmatch(strings.ReplaceAll(s, ",", ""))
+	if m == nil || !strings.Contains(m[1], ".") {
+		return true
+	}
+	num, ok := new(big.Rat).SetString(m[1])
+	if !ok {
+		return true
+	}
+	unit, err := humanize.ParseBytes("1" + m[2])
+	if err != nil {
+		return true
+	}
+	return num.Mul(num, new(big.Rat).SetInt64(int64(unit))).IsInt()
 }
 
 // goValue converts a value of any type to plain Go values, as JSON decoding
@@ -290,10 +316,28 @@ func article(word string) string {
 	return "a"
 }
 
-// tooLarge reports a value that does not fit the Go type of a.
+// tooLarge reports a value that does not fit the Go type of a, with a's
+// range when it has one.
 func tooLarge(a pipeline.Attr, rng hcl.Range) hcl.Diagnostics {
-	return outOfRange(a, rng, fmt.Sprintf("The value of %s is too large to be represented; "+
-		"use a smaller one.", a.Name))
+	if iv, err := pipeline.ParseInterval(a.Range); a.Range != "" && err == nil {
+		want := iv.Describe(boundFormat(a.Type))
+		return outOfRange(a, rng, fmt.Sprintf("The value of %s must be %s, but it is too large to "+
+			"hold. Change it to a value %s.", a.Name, want, want))
+	}
+	return outOfRange(a, rng, fmt.Sprintf("The value of %s is too large to hold; use a "+
+		"smaller one.", a.Name))
+}
+
+// boundFormat is how Interval.Describe renders the bounds of a range of
+// type t: nil for plain numbers.
+func boundFormat(t pipeline.Type) func(float64) string {
+	switch t {
+	case pipeline.TypeDuration:
+		return pipeline.DurationString
+	case pipeline.TypeSize:
+		return sizeBound
+	}
+	return nil
 }
 
 func outOfRange(a pipeline.Attr, rng hcl.Range, detail string) hcl.Diagnostics {
