@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/streampipe/streampipe/internal/suggest"
 	"github.com/streampipe/streampipe/telemetry"
 )
 
@@ -444,7 +445,7 @@ func lookupMetric(field, name string) (telemetry.Instrument, error) {
 		names = append(names, in.Name)
 	}
 	hint := ""
-	if s := closest(name, names); s != "" {
+	if s := suggest.Closest(name, names); s != "" {
 		hint = fmt.Sprintf("; did you mean %q?", s)
 	}
 	return telemetry.Instrument{}, fieldErr(field,
@@ -531,38 +532,6 @@ func listOrNone(l []string) string {
 		return "none"
 	}
 	return strings.Join(l, ", ")
-}
-
-// closest returns the candidate nearest to s, when it is near enough to
-// be a likely typo.
-func closest(s string, candidates []string) string {
-	best, bestD := "", len(s)/3+1
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // UsesWindow reports whether the rule's value depends on its window (every

@@ -127,7 +127,7 @@ func HookFromConfig(kind string, c *pipeline.Config, dir string) (*HookConfig, e
 	for _, e := range leafErrors(h.Check()) {
 		var fe *FieldError
 		if errors.As(e, &fe) {
-			errs = append(errs, c.Errorf(attrOf(c, fe.Field), "Invalid alert hook", "%s.", fe.Reason))
+			errs = append(errs, c.Errorf(attrOf(c, fe.Field), "Invalid alert hook", "%s", sentence(fe.Reason)))
 		} else {
 			errs = append(errs, c.Errorf("", "Invalid alert hook", "%v.", e))
 		}
@@ -184,7 +184,7 @@ func RuleFromConfig(c *pipeline.Config, hooks []*HookConfig) (Rule, error) {
 		if _, err := lookupMetric("metric", r.Metric); err != nil {
 			var fe *FieldError
 			errors.As(err, &fe)
-			errs = append(errs, c.Errorf("metric", "Unknown metric", "%s.", fe.Reason))
+			errs = append(errs, c.Errorf("metric", "Unknown metric", "%s", sentence(fe.Reason)))
 			reported["metric"] = true
 		}
 	}
@@ -236,7 +236,7 @@ func RuleFromConfig(c *pipeline.Config, hooks []*HookConfig) (Rule, error) {
 			continue
 		}
 		if !reported[fe.Field] {
-			errs = append(errs, c.Errorf(attrOf(c, fe.Field), "Invalid alert rule", "%s.", fe.Reason))
+			errs = append(errs, c.Errorf(attrOf(c, fe.Field), "Invalid alert rule", "%s", sentence(fe.Reason)))
 		}
 	}
 	return r, errors.Join(errs...)
@@ -389,4 +389,13 @@ func stringMap(v any) (map[string]string, error) {
 		out[k] = s
 	}
 	return out, nil
+}
+
+// sentence ends s with a full stop, unless it ends with a question
+// mark already (a "did you mean" hint).
+func sentence(s string) string {
+	if strings.HasSuffix(s, "?") || strings.HasSuffix(s, ".") {
+		return s
+	}
+	return s + "."
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/streampipe/streampipe/alerting"
+	"github.com/streampipe/streampipe/internal/suggest"
 	"github.com/streampipe/streampipe/pipeline"
 )
 
@@ -141,7 +142,7 @@ func (l *loader) decodeHooks(blocks hcl.Blocks, what string) ([]*alerting.HookCo
 				Severity: hcl.DiagError,
 				Summary:  "Unknown hook kind",
 				Detail: fmt.Sprintf("The %s block declares a hook %q; the hook kinds are %s.%s",
-					what, kind, quoteList(alerting.HookKinds), didYouMean(kind, alerting.HookKinds)),
+					what, kind, quoteList(alerting.HookKinds), suggest.DidYouMean(kind, alerting.HookKinds)),
 				Subject: hb.LabelRanges[0].Ptr(),
 			})
 			continue

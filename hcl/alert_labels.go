@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/streampipe/streampipe/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/streampipe/streampipe/alerting"
@@ -52,7 +53,7 @@ func (l *loader) checkLabelValues(r alerting.Rule, attr *hcl.Attribute) hcl.Diag
 				Summary:  "Label value not in this file",
 				Detail: fmt.Sprintf("This file declares no %s %q (%s), so the alerts this process "+
 					"evaluates never match it.%s If the rule is meant for other processes' metrics "+
-					"in Prometheus, ignore this warning.", noun, v, declared, didYouMean(v, values)),
+					"in Prometheus, ignore this warning.", noun, v, declared, suggest.DidYouMean(v, values)),
 				Subject: labelValueRange(attr, key, v, l.ctx).Ptr(),
 			})
 		}

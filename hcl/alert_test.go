@@ -174,7 +174,7 @@ func TestAlertErrors(t *testing.T) {
 		line                         int
 	}{
 		{"unknown metric", "alert \"a\" {\n  metric = \"streampipe.stage.frames.inn\"\n  above = 1\n}",
-			"Unknown metric", `did you mean "streampipe.stage.frames.in"`, 2},
+			"Unknown metric", `did you mean "streampipe.stage.frames.in"?`, 2},
 		{"no threshold", "alert \"a\" {\n  metric = \"streampipe.stage.queue.length\"\n}",
 			"Missing alert threshold", "above = 10", 1},
 		{"two thresholds", "alert \"a\" {\n  metric = \"streampipe.stage.queue.length\"\n  above = 1\n  below = 0\n}",
@@ -210,6 +210,9 @@ func TestAlertErrors(t *testing.T) {
 				t.Fatalf("no error; alerts %+v", cfg.Alerts)
 			}
 			for _, d := range diags {
+				if strings.Contains(d.Detail, "?.") {
+					t.Errorf("doubled punctuation in %q", d.Detail)
+				}
 				if (tc.summary == "" || d.Summary == tc.summary) &&
 					strings.Contains(d.Summary+" "+d.Detail, tc.detail) && d.Subject != nil &&
 					d.Subject.Start.Line == tc.line {

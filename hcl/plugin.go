@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/streampipe/streampipe/internal/suggest"
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/streampipe/streampipe/plugins"
 )
@@ -261,7 +262,7 @@ func (l *loader) unknownStageKind(b *hcl.Block) *hcl.Diagnostic {
 			"declares none. Declare the plugin at the top level of the file, for example "+
 			"plugin %q { command = [\"./bin/%s\"] }.", kind, kind, kind)
 	} else {
-		fix := didYouMean(kind, names)
+		fix := suggest.DidYouMean(kind, names)
 		if fix == "" {
 			fix = fmt.Sprintf(" Use one of those, or declare the plugin at the top level of the "+
 				"file with a plugin %q { ... } block.", kind)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/streampipe/streampipe/internal/suggest"
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -228,7 +229,7 @@ func (l *loader) unknownKind(b *hcl.Block, fam familyBlock) *hcl.Diagnostic {
 		}
 	}
 	kind := b.Labels[0]
-	fix := didYouMean(kind, names)
+	fix := suggest.DidYouMean(kind, names)
 	if fix == "" {
 		fix = " Use one of those kinds."
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/streampipe/streampipe/internal/suggest"
 	"github.com/streampipe/streampipe/pipeline"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -384,7 +385,7 @@ func checkOneOf(a pipeline.Attr, s string, rng hcl.Range) hcl.Diagnostics {
 	if len(a.OneOf) == 0 || slices.Contains(a.OneOf, s) {
 		return nil
 	}
-	fix := didYouMean(s, a.OneOf)
+	fix := suggest.DidYouMean(s, a.OneOf)
 	if fix == "" {
 		fix = " Use one of those values."
 	}

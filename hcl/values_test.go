@@ -122,22 +122,6 @@ func TestSizeString(t *testing.T) {
 	}
 }
 
-func TestSuggest(t *testing.T) {
-	names := []string{"drop_oldest", "drop_newest", "block"}
-	for _, tc := range []struct{ given, want string }{
-		{"blokc", "block"},
-		{"BLOCK", "block"},
-		{"drop_old", "drop_oldest"},
-		{"drop", "drop_oldest"},
-		{"dr", ""},
-		{"something", ""},
-	} {
-		if got := suggest(tc.given, names); got != tc.want {
-			t.Errorf("suggest(%q) = %q, want %q", tc.given, got, tc.want)
-		}
-	}
-}
-
 func TestBoundedFormat(t *testing.T) {
 	for _, tc := range []struct {
 		expr string

@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/streampipe/streampipe/internal/suggest"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -300,7 +301,7 @@ func (l *loader) undeclared(name, from string, subject *hcl.Range) *hcl.Diagnost
 	for i, v := range l.vars {
 		names[i] = v.name
 	}
-	fix := didYouMean(name, names)
+	fix := suggest.DidYouMean(name, names)
 	if fix == "" {
 		fix = fmt.Sprintf(" Declare it with a variable %q {} block in %s, or remove the value.", name, l.path)
 	}
@@ -367,7 +368,7 @@ func (l *loader) eval(expr hcl.Expression) (cty.Value, hcl.Diagnostics) {
 		for i, v := range l.vars {
 			names[i] = v.name
 		}
-		fix := didYouMean(step.Name, names)
+		fix := suggest.DidYouMean(step.Name, names)
 		if fix == "" {
 			fix = fmt.Sprintf(" Declare it with a variable %q {} block, or correct the name.", step.Name)
 		}

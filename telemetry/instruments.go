@@ -246,7 +246,7 @@ var table = []Instrument{
 			"or read, and handing it on, including time blocked downstream), the quality stage per " +
 			"frame rendered, a plugin stage per batch answered (its round trip less the wait behind " +
 			"the batch before it). Buffers and batchers only hand frames on and record none.",
-		Labels:      stageLabels, Buckets: SecondsBuckets, Source: srcObserver},
+		Labels: stageLabels, Buckets: SecondsBuckets, Source: srcObserver},
 	{Name: StageQueueLength, Kind: Gauge, Observable: true, Unit: "{message}",
 		Description: "Messages waiting in the stage's input link, or in its own queue for buffers. " +
 			"Before the batch stage a message is one frame.",

@@ -4,8 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/agext/levenshtein"
-
+	"github.com/streampipe/streampipe/internal/suggest"
 	"github.com/streampipe/streampipe/pipeline"
 )
 
@@ -90,17 +89,10 @@ func unknownTier(name string, tiers []pipeline.TierInfo) string {
 		return fmt.Sprintf("The stream has no quality tiers, so there is no tier %q to record. "+
 			"Remove tier.", name)
 	}
-	names := make([]string, len(tiers))
-	best, bestDist := "", 3
+	names, quoted := make([]string, len(tiers)), make([]string, len(tiers))
 	for i, t := range tiers {
-		names[i] = fmt.Sprintf("%q", t.Name)
-		if d := levenshtein.Distance(name, t.Name, nil); d < bestDist {
-			best, bestDist = t.Name, d
-		}
+		names[i], quoted[i] = t.Name, fmt.Sprintf("%q", t.Name)
 	}
-	hint := ""
-	if best != "" {
-		hint = fmt.Sprintf(" Did you mean %q?", best)
-	}
-	return fmt.Sprintf("No tier is called %q.%s The tiers are %s.", name, hint, strings.Join(names, ", "))
+	return fmt.Sprintf("No tier is called %q.%s The tiers are %s.", name, suggest.DidYouMean(name, names),
+		strings.Join(quoted, ", "))
 }

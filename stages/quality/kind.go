@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/agext/levenshtein"
-
+	"github.com/streampipe/streampipe/internal/suggest"
 	"github.com/streampipe/streampipe/pipeline"
 )
 
@@ -103,7 +102,7 @@ func check(c *pipeline.Config) error {
 		if !contains(names, def) {
 			errs = append(errs, c.Errorf("default", "Unknown tier",
 				"No tier is called %q.%s The tiers are %s.",
-				def, didYouMean(def, names), quoteList(names)))
+				def, suggest.DidYouMean(def, names), quoteList(names)))
 		}
 	}
 	return errors.Join(errs...)
@@ -164,21 +163,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// didYouMean returns ` Did you mean "x"?` for the closest of names within
-// two edits of name, or "".
-func didYouMean(name string, names []string) string {
-	best, bestDist := "", 3
-	for _, n := range names {
-		if d := levenshtein.Distance(name, n, nil); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" Did you mean %q?", best)
 }
 
 func quoteList(names []string) string {
