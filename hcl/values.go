@@ -174,12 +174,16 @@ func asDuration(a pipeline.Attr, val cty.Value, rng hcl.Range) (time.Duration, h
 		// A bare number has no unit. Guessing seconds would hide mistakes
 		// like 500 meaning milliseconds, so ask for the unit instead.
 		n := val.AsBigFloat().Text('g', 10)
+		unit := "seconds"
+		if n == "1" {
+			unit = "second"
+		}
 		return 0, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid duration",
 			Detail: fmt.Sprintf("The value of %s is a duration: a string with a unit, such as "+
-				"\"250ms\", \"5s\" or \"2m\". A bare number has no unit; write \"%ss\" for %s seconds.",
-				a.Name, n, n),
+				"\"250ms\", \"5s\" or \"2m\". A bare number has no unit; write \"%ss\" for %s %s.",
+				a.Name, n, n, unit),
 			Subject: rng.Ptr(),
 		}}
 	}

@@ -3,6 +3,7 @@ package hcl
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -152,5 +153,21 @@ func TestBoundedFormat(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestBareNumberDurationHint(t *testing.T) {
+	dur := pipeline.Attr{Name: "d", Type: pipeline.TypeDuration}
+	for expr, want := range map[string]string{
+		"1":   `write "1s" for 1 second.`,
+		"2":   `write "2s" for 2 seconds.`,
+		"0.5": `write "0.5s" for 0.5 seconds.`,
+	} {
+		e, _ := hclsyntax.ParseExpression([]byte(expr), "test.hcl", hcl.InitialPos)
+		val, _ := e.Value(nil)
+		_, diags := decodeValue(dur, val, e.Range(), "/base")
+		if !diags.HasErrors() || !strings.HasSuffix(diags[0].Detail, want) {
+			t.Errorf("%s: diagnostics %v, want a detail ending %q", expr, diags, want)
+		}
 	}
 }
