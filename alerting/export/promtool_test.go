@@ -187,7 +187,7 @@ func TestDescriptionsSpeakUnits(t *testing.T) {
 		{"seconds", defaultsNamed("frame_latency_p95")[0],
 			"p95 of streampipe.websocket.frame.latency is {{ $value | humanizeDuration }}, above 100 ms (window 5m)."},
 		{"ratio", defaultsNamed("connection_drops")[0],
-			"ratio of connection_drop_ratio is {{ $value | humanizePercentage }}, above 10% (window 5m)."},
+			"connection_drop_ratio is {{ $value | humanizePercentage }}, above 10% (window 5m)."},
 		{"frames", defaultsNamed("batch_size")[0],
 			"max of streampipe.batch.size is {{ $value | humanize }} frames, outside 1 frame to 5 frames (window 5m)."},
 		{"bytes", alerting.Rule{Name: "rss", Metric: telemetry.ProcessMemoryUsage, Severity: alerting.Info,

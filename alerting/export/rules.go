@@ -143,7 +143,9 @@ func description(r alerting.Rule) string {
 	default:
 		cond = "above " + quantity(r.Compare.Threshold, unit)
 	}
-	what := r.Metric
+	// A signal's name says what it computes (connection_drop_ratio); a
+	// metric's value is named by its aggregation (p95 of ...).
+	what := r.EffectiveAggregate() + " of " + r.Metric
 	if r.Signal != "" {
 		what = r.Signal
 	}
@@ -151,8 +153,7 @@ func description(r alerting.Rule) string {
 	if r.UsesWindow() {
 		window = " (window " + alerting.PromDuration(r.Window) + ")"
 	}
-	return fmt.Sprintf("%s of %s is %s, %s%s.", r.EffectiveAggregate(), what, valueTemplate(unit),
-		cond, window)
+	return fmt.Sprintf("%s is %s, %s%s.", what, valueTemplate(unit), cond, window)
 }
 
 // q quotes s as a JSON string, a valid YAML double-quoted scalar.
