@@ -42,7 +42,15 @@ func (l *loader) checkExclusive() hcl.Diagnostics {
 			claims = appendClaims(claims, s.cfg, owner, s.defRange)
 		}
 	}
-	if l.telemetryConfig != nil && l.telemetry != nil && l.telemetry.Listen != telemetry.ListenOff {
+	switch flag := l.opts.TelemetryListen; {
+	case flag != "":
+		if flag != telemetry.ListenOff {
+			// Before every claim of the file, so the stage is the one
+			// reported.
+			claims = append(claims, claim{ns: pipeline.ResourceListen, value: flag, attr: "listen",
+				written: true, rng: hcl.Range{Start: hcl.Pos{Byte: -1}}, owner: "-telemetry-listen"})
+		}
+	case l.telemetryConfig != nil && l.telemetry != nil && l.telemetry.Listen != telemetry.ListenOff:
 		claims = appendClaims(claims, l.telemetryConfig, "the telemetry block", *l.telemetryRange)
 	}
 	slices.SortStableFunc(claims, func(a, b claim) int {
@@ -142,7 +150,10 @@ func exclusiveConflict(first, c claim) *hcl.Diagnostic {
 		uses = fmt.Sprintf("overlaps %q,", first.value)
 	}
 	at := first.rng.Start
-	place := fmt.Sprintf("%s:%d:%d", first.rng.Filename, at.Line, at.Column)
+	place := fmt.Sprintf(" at %s:%d:%d", first.rng.Filename, at.Line, at.Column)
+	if first.rng.Filename == "" {
+		place = "" // a command-line flag
+	}
 
 	var why, fix string
 	switch c.ns {
@@ -163,7 +174,7 @@ func exclusiveConflict(first, c claim) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  upperFirst(c.ns) + " already used",
-		Detail: fmt.Sprintf("%s %s first used by %s at %s. %s. %s",
+		Detail: fmt.Sprintf("%s %s first used by %s%s. %s. %s",
 			what, uses, first.owner, place, why, fix),
 		Subject: c.rng.Ptr(),
 	}

@@ -69,6 +69,11 @@ type Options struct {
 	// Status goes into every stage's pipeline.Env: the /status handler,
 	// which the WebSocket sink's viewer reads. Nil leaves it out.
 	Status http.Handler
+	// TelemetryListen, when not empty, is the telemetry server's address
+	// from the command line (-telemetry-listen), which replaces the
+	// telemetry block's: a stage listening on it is reported. "off"
+	// claims no address.
+	TelemetryListen string
 }
 
 // Config is a loaded, checked configuration file.

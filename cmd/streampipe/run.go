@@ -73,6 +73,9 @@ func (a *app) run(ctx context.Context, cmd *cli.Command) error {
 		Context:  ctx,
 		Meter:    tel.Meter(),
 		Status:   tel.StatusHandler(),
+		// A stage on the flag's address is a configuration error, not
+		// a failure to bind after the telemetry server took the port.
+		TelemetryListen: cmd.String("telemetry-listen"),
 	}
 	if err := applyPluginCacheFlags(cmd, &opts); err != nil {
 		return err

@@ -69,6 +69,29 @@ func TestRunTelemetryPortInUse(t *testing.T) {
 	}
 }
 
+// TestRunTelemetryFlagClashesWithASink: a -telemetry-listen address that
+// a sink of the file listens on is a configuration error at the sink's
+// attribute, reported before anything binds, while the telemetry block's
+// own address, which the flag replaces, is not.
+func TestRunTelemetryFlagClashesWithASink(t *testing.T) {
+	const addr = "127.0.0.1:1" // never bound: the error comes first
+	conf := writeFile(t, "p.hcl", "telemetry {\n  listen = \"127.0.0.1:2\"\n}\n"+
+		"pipeline \"p\" {\n  capture \"synthetic\" {}\n  sink \"websocket\" {\n    listen = \""+addr+"\"\n  }\n}\n")
+	_, errOut, code := invoke(t, "run", "-telemetry-listen", addr, conf)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d\n%s", code, exitFailure, errOut)
+	}
+	for _, want := range []string{"Listen address already used", "p.hcl:7:14",
+		`"` + addr + `" is first used by -telemetry-listen.`, "configuration is invalid"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if strings.Contains(errOut, "telemetry listening") {
+		t.Errorf("the telemetry server started before the error:\n%s", errOut)
+	}
+}
+
 func TestRunWithTelemetryOnAFreePort(t *testing.T) {
 	conf := writeFile(t, "p.hcl", "telemetry {\n  listen = \"127.0.0.1:0\"\n}\n"+shortPipeline)
 	_, errOut, code := invoke(t, "--log-level", "debug", "run", conf)
