@@ -111,8 +111,8 @@ func conflicts(a, b claim) bool {
 
 // listenConflicts reports whether two listen addresses cannot both be
 // bound: the same port on the same host, or on any host when one of them
-// is a wildcard. Port 0 takes a free port and never conflicts. Host names
-// are not resolved.
+// is a wildcard, or localhost and a loopback address. Port 0 takes a free
+// port and never conflicts. Other host names are not resolved.
 func listenConflicts(a, b string) bool {
 	ha, pa, errA := net.SplitHostPort(a)
 	hb, pb, errB := net.SplitHostPort(b)
@@ -129,7 +129,19 @@ func listenConflicts(a, b string) bool {
 	case na == 0 || nb == 0 || na != nb:
 		return false
 	}
-	return wildcardHost(ha) || wildcardHost(hb) || strings.EqualFold(ha, hb)
+	return wildcardHost(ha) || wildcardHost(hb) || strings.EqualFold(ha, hb) ||
+		localhostOf(ha, hb) || localhostOf(hb, ha)
+}
+
+// localhostOf reports whether a is localhost and b an address localhost
+// may bind: localhost, an IPv4 loopback address or ::1. Other host names
+// are not resolved.
+func localhostOf(a, b string) bool {
+	if !strings.EqualFold(a, "localhost") {
+		return false
+	}
+	ip := net.ParseIP(b)
+	return strings.EqualFold(b, "localhost") || (ip != nil && ip.IsLoopback())
 }
 
 // wildcardHost reports whether a listener on host takes its port on every
@@ -161,7 +173,8 @@ func exclusiveConflict(first, c claim) *hcl.Diagnostic {
 		why = "Two listeners cannot share an address, so run would fail with \"address already " +
 			"in use\""
 		if c.value != first.value {
-			why += "; a host of 0.0.0.0, :: or none takes the port on every interface"
+			why += "; a host of 0.0.0.0, :: or none takes the port on every interface, and " +
+				"localhost takes it on a loopback address"
 		}
 		fix = "Give one of them another port; port 0 takes any free one."
 	case pipeline.ResourceFile:

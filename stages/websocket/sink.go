@@ -162,8 +162,9 @@ func (s *Sink) Start(ctx context.Context) error {
 	ln, err := lc.Listen(ctx, "tcp", s.opts.Listen)
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("listen on %s: %w; another program is using the port: stop it or choose another listen address",
-				s.opts.Listen, err)
+			return fmt.Errorf("listen on %s: %w; something holds the port: another program, or "+
+				"another listener of this run (a sink or the telemetry server) on the same port under "+
+				"another host name: stop it or choose another listen address", s.opts.Listen, err)
 		}
 		return fmt.Errorf("listen on %s: %w", s.opts.Listen, err)
 	}

@@ -35,6 +35,22 @@ pipeline "two" {
     listen = "127.0.0.1:8081" # ERROR 14: Listen address already used [overlaps "0.0.0.0:8081", first used by stage "wild"]
   }
   sink "websocket" {
+    name   = "loopback"
+    listen = "127.0.0.1:8082"
+  }
+  sink "websocket" {
+    name   = "localhost"
+    listen = "localhost:8082" # ERROR 14: Listen address already used [overlaps "127.0.0.1:8082", first used by stage "loopback"]
+  }
+  sink "websocket" {
+    name   = "v6_loopback"
+    listen = "[::1]:8083"
+  }
+  sink "websocket" {
+    name   = "v4_loopback"
+    listen = "127.0.0.1:8083"
+  }
+  sink "websocket" {
     name   = "any"
     listen = "127.0.0.1:0"
   }
