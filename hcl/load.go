@@ -209,7 +209,9 @@ func (l *loader) load(cfg *Config) hcl.Diagnostics {
 	l.dir = dir
 
 	file, diags := l.parseFile(l.path, "configuration file", "Cannot read configuration file")
-	if file == nil {
+	if file == nil || unclosedBlock(diags) {
+		// The parser's recovery from a missing "}" nests what follows in
+		// the open block, so everything decoded after it would be wrong.
 		return diags
 	}
 	content, d := file.Body.Content(rootSchema())
@@ -247,6 +249,17 @@ func (l *loader) load(cfg *Config) hcl.Diagnostics {
 	cfg.Telemetry = l.telemetry
 	cfg.Alerts = l.alertConfig
 	return diags
+}
+
+// unclosedBlock reports whether diags has the parser's error for a block
+// whose closing brace is missing.
+func unclosedBlock(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError && d.Summary == "Unclosed configuration block" {
+			return true
+		}
+	}
+	return false
 }
 
 // parseFile reads and parses a native-syntax file, or a JSON one when its
