@@ -1,17 +1,16 @@
 package hcl
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/streampipe/streampipe/internal/suggest"
 	"github.com/streampipe/streampipe/pipeline"
@@ -230,42 +229,16 @@ func asSize(a pipeline.Attr, val cty.Value, rng hcl.Range) (int64, hcl.Diagnosti
 	if diags.HasErrors() {
 		return 0, diags
 	}
-	n, err := humanize.ParseBytes(strings.TrimSpace(s))
-	if err != nil {
-		if strings.HasPrefix(err.Error(), "too large") {
-			return 0, tooLarge(a, rng)
-		}
+	n, err := pipeline.ParseSize(s)
+	switch {
+	case errors.Is(err, pipeline.ErrSizeTooLarge):
+		return 0, tooLarge(a, rng)
+	case errors.Is(err, pipeline.ErrSizeFraction):
+		return 0, invalid(fmt.Sprintf("is %q, which is not a whole number of bytes", s))
+	case err != nil:
 		return 0, invalid(fmt.Sprintf("is %q, which is not a size", s))
 	}
-	if n > math.MaxInt64 {
-		return 0, tooLarge(a, rng)
-	}
-	// The parser drops a fraction of a byte; say so rather than round.
-	if !wholeBytes(strings.TrimSpace(s)) {
-		return 0, invalid(fmt.Sprintf("is %q, which is not a whole number of bytes", s))
-	}
-	return int64(n), nil
-}
-
-// sizeSyntax splits a size string into its number and its unit.
-var sizeSyntax = regexp.MustCompile(`^([0-9]*\.?[0-9]*)\s*([A-Za-z]*)$`)
-
-// wholeBytes reports whether the size s, which humanize.ParseBytes
-// accepted, is a whole number of bytes: "1.5KiB" is, "1000.5" is not.
-func wholeBytes(s string) bool {
-	m := sizeSyntax.FindStringSubmatch(strings.ReplaceAll(s, ",", ""))
-	if m == nil || !strings.Contains(m[1], ".") {
-		return true
-	}
-	num, ok := new(big.Rat).SetString(m[1])
-	if !ok {
-		return true
-	}
-	unit, err := humanize.ParseBytes("1" + m[2])
-	if err != nil {
-		return true
-	}
-	return num.Mul(num, new(big.Rat).SetInt64(int64(unit))).IsInt()
+	return n, nil
 }
 
 // goValue converts a value of any type to plain Go values, as JSON decoding

@@ -18,12 +18,21 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/streampipe/streampipe/loadtest"
+	"github.com/streampipe/streampipe/pipeline"
 )
 
 func (a *app) benchCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "bench",
 		Usage: "measure streampipe on this machine",
+		// Only an unknown subcommand, or none, gets here.
+		Action: func(_ context.Context, cmd *cli.Command) error {
+			if name := cmd.Args().First(); name != "" {
+				return unknownSubcommand(name, cmd)
+			}
+			return usageErrorf("bench needs a subcommand: %s; run 'streampipe bench --help'",
+				subcommandNames(cmd, "or"))
+		},
 		Commands: []*cli.Command{{
 			Name:  "fanout",
 			Usage: "one stream of fixed-size frames to many local WebSocket clients",
@@ -69,9 +78,15 @@ func (a *app) benchFanout(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	size, err := humanize.ParseBytes(cmd.String("frame-size"))
-	if err != nil {
-		return usageErrorf("-frame-size: %v", err)
+	size, err := pipeline.ParseSize(cmd.String("frame-size"))
+	switch {
+	case err != nil:
+		return usageErrorf("-frame-size: %v; write a size such as 16KiB", err)
+	case size <= 0:
+		return usageErrorf("-frame-size: frames need at least 1 byte")
+	}
+	if cmd.Int("clients") <= 0 {
+		return usageErrorf("-clients: %d is not a client count; give 1 or more", cmd.Int("clients"))
 	}
 	steps := []int{int(cmd.Int("clients"))}
 	if s := cmd.String("steps"); s != "" {

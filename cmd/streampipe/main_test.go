@@ -270,6 +270,26 @@ func TestRunFailingStageExitsNonZero(t *testing.T) {
 	}
 }
 
+// TestBenchUsageErrors: bench refuses bad settings before it starts
+// anything, with exit 2 and the setting at fault.
+func TestBenchUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"bench"}, "bench needs a subcommand: fanout"},
+		{[]string{"bench", "fanout", "-frame-size", "1000.5"}, `"1000.5" is not a whole number of bytes`},
+		{[]string{"bench", "fanout", "-frame-size", "lots"}, `"lots" is not a size`},
+		{[]string{"bench", "fanout", "-frame-size", "0"}, "at least 1 byte"},
+		{[]string{"bench", "fanout", "-clients", "0"}, "-clients: 0 is not a client count"},
+	} {
+		out, errOut, code := invoke(t, tc.args...)
+		if code != exitUsage || out != "" || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 and %q", tc.args, code, out, errOut, tc.want)
+		}
+	}
+}
+
 func TestUnknownCommandIsAUsageError(t *testing.T) {
 	for _, args := range [][]string{{"valdiate", "x.hcl"}, {"bench", "nope"}} {
 		_, errOut, code := invoke(t, args...)
