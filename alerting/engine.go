@@ -26,7 +26,7 @@ type Source interface {
 // Config is the rule set an engine evaluates.
 type Config struct {
 	// Rules are evaluated in order, every Interval (DefaultInterval when
-	// 0).
+	// 0, which is what a file that does not set the interval gives).
 	Rules    []Rule
 	Interval time.Duration
 }

@@ -174,6 +174,9 @@ func (l *loader) finishAlerts() hcl.Diagnostics {
 	a := l.alertState()
 	interval := a.block.Duration("interval")
 	cfg := alerting.Config{Interval: interval}
+	if !a.block.IsSet("interval") {
+		cfg.Interval = 0 // the default, which an export may adapt
+	}
 
 	// A window shorter than two intervals would hold fewer than two
 	// evaluations: rates and quantiles need two snapshots within it.

@@ -39,7 +39,8 @@ const MinWindowScrapes = 4
 // intervals is widened to that, since rate(x[10s]) is always empty when
 // Prometheus scrapes every 15 s, and an evaluation interval shorter than
 // the scrape interval is raised to it (evaluating more often than the
-// data changes costs and tells nothing). notes says what changed, one
+// data changes costs and tells nothing); an interval the file does not
+// set becomes the longer of the two. notes says what changed, one
 // line per change, keyed by rule name ("" for the group).
 func Widen(cfg alerting.Config, scrape time.Duration) (out alerting.Config, notes map[string]string) {
 	if scrape <= 0 {
@@ -48,7 +49,12 @@ func Widen(cfg alerting.Config, scrape time.Duration) (out alerting.Config, note
 	floor := MinWindowScrapes * scrape
 	notes = map[string]string{}
 	out = alerting.Config{Interval: cfg.Interval, Rules: make([]alerting.Rule, len(cfg.Rules))}
-	if cfg.Interval > 0 && cfg.Interval < scrape {
+	switch {
+	case cfg.Interval == 0:
+		// Not set in the file: the engine's default, or the scrape
+		// interval when that is longer, without a note.
+		out.Interval = max(alerting.DefaultInterval, scrape)
+	case cfg.Interval < scrape:
 		out.Interval = scrape
 		notes[""] = fmt.Sprintf("evaluation interval raised from %s to the %s scrape interval",
 			alerting.PromDuration(cfg.Interval), alerting.PromDuration(scrape))

@@ -102,6 +102,23 @@ func TestExportErrors(t *testing.T) {
 // TestExportWidensShortWindows: a window Prometheus could never fill at
 // the scrape interval is widened, with a warning on stderr and a comment
 // in the file.
+// TestExportDefaultIntervalWithoutWarning: a file that sets no evaluation
+// interval gets the longer of the engine's default (10s) and the scrape
+// interval, without a warning about something the user did not write.
+func TestExportDefaultIntervalWithoutWarning(t *testing.T) {
+	conf := writeFile(t, "p.hcl", shortPipeline)
+	for scrape, want := range map[string]string{"": `interval: "15s"`, "5s": `interval: "10s"`} {
+		args := []string{"export", "prometheus-rules"}
+		if scrape != "" {
+			args = append(args, "-scrape-interval", scrape)
+		}
+		stdout, stderr, code := invoke(t, append(args, conf)...)
+		if code != 0 || stderr != "" || !strings.Contains(stdout, want) {
+			t.Errorf("scrape %q: exit %d, stderr %q, want %s in:\n%s", scrape, code, stderr, want, stdout)
+		}
+	}
+}
+
 func TestExportWidensShortWindows(t *testing.T) {
 	conf := writeFile(t, "p.hcl", `alerts {
   interval = "1s"
