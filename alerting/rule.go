@@ -480,8 +480,8 @@ func newSelector(in telemetry.Instrument, labels map[string][]string) (selector,
 		key, ok := labelKey(in, k)
 		switch {
 		case !ok:
-			errs = append(errs, fieldErr("labels", "%s has no label %q; its labels are %s",
-				in.Name, k, listOrNone(in.Labels)))
+			errs = append(errs, fieldErr("labels", "%s has no label %q; its labels are %s%s",
+				in.Name, k, listOrNone(in.Labels), labelHint(k, in.Labels)))
 		case len(labels[k]) == 0:
 			errs = append(errs, fieldErr("labels", "label %q needs at least one value", k))
 		default:
@@ -509,8 +509,8 @@ func newGrouping(in telemetry.Instrument, by []string) (grouping, error) {
 		for _, b := range by {
 			key, ok := labelKey(in, b)
 			if !ok {
-				errs = append(errs, fieldErr("by", "%s has no label %q; its labels are %s",
-					in.Name, b, listOrNone(in.Labels)))
+				errs = append(errs, fieldErr("by", "%s has no label %q; its labels are %s%s",
+					in.Name, b, listOrNone(in.Labels), labelHint(b, in.Labels)))
 				continue
 			}
 			if !slices.Contains(g.keys, key) {
@@ -525,6 +525,14 @@ func newGrouping(in telemetry.Instrument, by []string) (grouping, error) {
 		g.prom = append(g.prom, promLabel(in, k))
 	}
 	return g, nil
+}
+
+// labelHint is "; did you mean "x"?" for the label closest to key, or "".
+func labelHint(key string, labels []string) string {
+	if s := suggest.Closest(key, labels); s != "" {
+		return fmt.Sprintf("; did you mean %q?", s)
+	}
+	return ""
 }
 
 func listOrNone(l []string) string {

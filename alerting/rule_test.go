@@ -41,6 +41,8 @@ func TestRuleCheck(t *testing.T) {
 		{"unknown label", func(r *alerting.Rule) { r.Labels = map[string][]string{"client": {"x"}} }, "labels",
 			"has no label \"client\""},
 		{"unknown group label", func(r *alerting.Rule) { r.By = []string{"session"} }, "by", "has no label"},
+		{"misspelled label", func(r *alerting.Rule) { r.Labels = map[string][]string{"stag": {"x"}} }, "labels",
+			`has no label "stag"; its labels are pipeline, stage, tier; did you mean "stage"?`},
 		{"denominator without ratio", func(r *alerting.Rule) { r.Denominator = telemetry.StageFramesIn },
 			"denominator", "applies to aggregate"},
 		{"signal aggregation", func(r *alerting.Rule) {

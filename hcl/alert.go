@@ -142,7 +142,7 @@ func (l *loader) decodeHooks(blocks hcl.Blocks, what string) ([]*alerting.HookCo
 				Severity: hcl.DiagError,
 				Summary:  "Unknown hook kind",
 				Detail: fmt.Sprintf("The %s block declares a hook %q; the hook kinds are %s.%s",
-					what, kind, quoteList(alerting.HookKinds), suggest.DidYouMean(kind, alerting.HookKinds)),
+					what, kind, quoteAll(alerting.HookKinds), suggest.DidYouMean(kind, alerting.HookKinds)),
 				Subject: hb.LabelRanges[0].Ptr(),
 			})
 			continue

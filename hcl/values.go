@@ -215,9 +215,11 @@ func asSize(a pipeline.Attr, val cty.Value, rng hcl.Range) (int64, hcl.Diagnosti
 	}
 	if val.Type() == cty.Number {
 		bf := val.AsBigFloat()
-		if bf.Sign() < 0 || !bf.IsInt() {
-			why := fmt.Sprintf("must be a whole number of bytes, not %s", bf.Text('g', 10))
-			return 0, invalid(why)
+		switch {
+		case bf.Sign() < 0:
+			return 0, invalid(fmt.Sprintf("cannot be negative, as %s is", bf.Text('g', 10)))
+		case !bf.IsInt():
+			return 0, invalid(fmt.Sprintf("must be a whole number of bytes, not %s", bf.Text('g', 10)))
 		}
 		i, acc := bf.Int64()
 		if acc != big.Exact {
@@ -294,16 +296,16 @@ func article(word string) string {
 	return "a"
 }
 
-// tooLarge reports a value that does not fit the Go type of a, with a's
-// range when it has one.
+// tooLarge reports a value that does not fit the Go type of a, either
+// way from 0, with a's range when it has one.
 func tooLarge(a pipeline.Attr, rng hcl.Range) hcl.Diagnostics {
 	if iv, err := pipeline.ParseInterval(a.Range); a.Range != "" && err == nil {
 		want := iv.Describe(boundFormat(a.Type))
-		return outOfRange(a, rng, fmt.Sprintf("The value of %s must be %s, but it is too large to "+
-			"hold. Change it to a value %s.", a.Name, want, want))
+		return outOfRange(a, rng, fmt.Sprintf("The value of %s must be %s, but it is far beyond "+
+			"any value it can hold. Change it to a value %s.", a.Name, want, want))
 	}
-	return outOfRange(a, rng, fmt.Sprintf("The value of %s is too large to hold; use a "+
-		"smaller one.", a.Name))
+	return outOfRange(a, rng, fmt.Sprintf("The value of %s is far beyond any value it can hold; "+
+		"use one closer to 0.", a.Name))
 }
 
 // boundFormat is how Interval.Describe renders the bounds of a range of
