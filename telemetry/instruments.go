@@ -244,7 +244,7 @@ var table = []Instrument{
 		Description: "Time spent on each message: every Process or Consume call, measured by the " +
 			"runtime; stages that run their own loop report their work: a capture per frame (render " +
 			"or read, and handing it on, including time blocked downstream), the quality stage per " +
-			"frame rendered, a plugin stage per batch answered (its round trip less the wait behind " +
+			"frame (deciding its tiers, and re-encoding those that scale), a plugin stage per batch answered (its round trip less the wait behind " +
 			"the batch before it). Buffers and batchers only hand frames on and record none.",
 		Labels: stageLabels, Buckets: SecondsBuckets, Source: srcObserver},
 	{Name: StageQueueLength, Kind: Gauge, Observable: true, Unit: "{message}",
