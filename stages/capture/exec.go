@@ -247,6 +247,7 @@ type runResult struct {
 	err    error // nil after exit status 0
 	ran    time.Duration
 	frames int64
+	bytes  int64 // of output read
 }
 
 // runOnce runs the command once, emitting its frames, until it exits or
@@ -265,9 +266,9 @@ func (e *Exec) runOnce(ctx context.Context, out pipeline.Output, rep *splitRepor
 	defer e.pid.Store(0)
 	e.log.Debug("capture command started")
 
-	frames, readErr := e.pump(ctx, out, c.stdout, rep)
+	frames, bytes, readErr := e.pump(ctx, out, c.stdout, rep)
 	waitErr := c.finish()
-	res := runResult{ran: time.Since(began), frames: frames}
+	res := runResult{ran: time.Since(began), frames: frames, bytes: bytes}
 
 	var ee *exec.ExitError
 	switch {
@@ -288,30 +289,29 @@ func (e *Exec) runOnce(ctx context.Context, out pipeline.Output, rep *splitRepor
 
 // pump splits r into frames and emits them until r ends. Frames already
 // complete when the command exits are emitted; a partial last one is
-// counted as truncated.
+// counted as truncated. It returns the frames emitted and the bytes read.
 func (e *Exec) pump(ctx context.Context, out pipeline.Output, r io.Reader,
-	rep *splitReport) (int64, error) {
+	rep *splitReport) (frames, bytes int64, err error) {
 	r, watch := watchOutput(r, e.log, e.report, e.noFrameWarn)
 	defer watch.close()
 	e.split.Reset(r)
-	var frames int64
 	for {
 		payload, err := e.split.Next()
 		now := time.Now()
 		rep.update(e.split.Stats(), now)
 		switch {
 		case errors.Is(err, io.EOF) || errors.Is(err, os.ErrClosed):
-			return frames, nil
+			return frames, watch.bytes.Load(), nil
 		case err != nil:
-			return frames, fmt.Errorf("read output of command %q: %w", e.opts.Command[0], err)
+			return frames, watch.bytes.Load(), fmt.Errorf("read output of command %q: %w", e.opts.Command[0], err)
 		}
 
 		f := pipeline.NewFrame(e.seq.Next(), now, pipeline.ContentTypeJPEG, payload)
 		if err := out.Emit(ctx, pipeline.Single("", f)); err != nil {
 			if ctx.Err() != nil {
-				return frames, nil
+				return frames, watch.bytes.Load(), nil
 			}
-			return frames, err
+			return frames, watch.bytes.Load(), err
 		}
 		// Splitting cannot be timed apart from the read it waits on, so
 		// what is timed is handing the frame on.
@@ -344,6 +344,12 @@ func (e *Exec) logExit(res runResult) {
 		attrs = append(attrs, "error", res.err)
 	default:
 		attrs = append(attrs, "code", 0, "reason", "exit status 0")
+	}
+	if res.frames == 0 && res.bytes > 0 {
+		// The output watch warns only after a while; a command that
+		// exits sooner gets the hint here.
+		attrs = append(attrs, "hint", fmt.Sprintf("%d bytes of output held no JPEG frame; check the "+
+			"output format (ffmpeg needs -f mjpeg)", res.bytes))
 	}
 	e.log.Warn("capture command exited, restarting", attrs...)
 }

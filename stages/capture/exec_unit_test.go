@@ -140,3 +140,34 @@ func TestExecWarnsWhenOutputHoldsNoFrames(t *testing.T) {
 		})
 	}
 }
+
+// TestExecExitHintsAtTheFormat: a command that exits before the output
+// watch would warn, having written bytes but no JPEG, gets the format
+// hint on its exit line.
+func TestExecExitHintsAtTheFormat(t *testing.T) {
+	sh := testenv.Program(t, "sh")
+	env, _, logs := testEnv()
+	e, err := NewExec(ExecOptions{Command: []string{sh, "-c", "printf 'not a jpeg, 21 bytes\\n'"},
+		RestartBackoff: time.Hour, MaxBackoff: time.Hour}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := runSource(ctx, e, &output{})
+	const want = "21 bytes of output held no JPEG frame; check the output format"
+	deadline := time.Now().Add(testTimeout)
+	for !strings.Contains(logs.String(), want) {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("no hint %q within %s; log:\n%s", want, testTimeout, logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := waitRun(t, done); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if !strings.Contains(logs.String(), "capture command exited, restarting") {
+		t.Errorf("the hint is not on the exit line:\n%s", logs)
+	}
+}
