@@ -1,6 +1,9 @@
 package telemetry
 
 import (
+	"log/slog"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +66,24 @@ func TestRatesBusyNeverExceedsOne(t *testing.T) {
 				t.Errorf("busy %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDiskSamplingSkipsMissingDirectories: a path whose directory does
+// not exist (a file sink that cannot open its file) is left out without a
+// warning, while the disk of an existing path is measured.
+func TestDiskSamplingSkipsMissingDirectories(t *testing.T) {
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	existing := filepath.Join(t.TempDir(), "out.mjpeg")
+	r := &resourceSampler{}
+	r.setPaths([]string{filepath.Join(t.TempDir(), "missing", "out.mjpeg"), existing})
+	r.sample(log)
+	if strings.Contains(logs.String(), "resource sampling failed") {
+		t.Errorf("warned about a directory that does not exist:\n%s", logs.String())
+	}
+	disks := r.current().Disks
+	if len(disks) != 1 || disks[0].Path != existing || disks[0].Used == 0 {
+		t.Errorf("disks %+v, want only %s, measured", disks, existing)
 	}
 }

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"math"
 	"os"
@@ -162,7 +163,11 @@ func (r *resourceSampler) sample(log *slog.Logger) {
 			u, err = disk.Usage(filepath.Dir(p))
 		}
 		if err != nil {
-			fail("disk "+p, err)
+			// A directory that does not exist holds nothing to measure;
+			// the stage that writes there reports why it cannot.
+			if _, serr := os.Stat(filepath.Dir(p)); !errors.Is(serr, fs.ErrNotExist) {
+				fail("disk "+p, err)
+			}
 			continue
 		}
 		s.Disks = append(s.Disks, DiskUse{Path: p, Used: u.Used, Utilization: clamp01(u.UsedPercent / 100)})
