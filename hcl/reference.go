@@ -84,7 +84,8 @@ const (
 		"description: What the variable is for."
 
 	refValues = "Durations are strings with a unit: `\"250ms\"`, `\"5s\"`, `\"1m30s\"` (units ms, s,\n" +
-		"m and h). A bare number is rejected, because its unit would be a guess.\n" +
+		"m and h; also ns and us), with no space before the unit. A bare number is\n" +
+		"rejected, because its unit would be a guess.\n" +
 		"\n" +
 		"Sizes are a number of bytes or a string with a unit: `\"64KiB\"`, `\"16MiB\"`\n" +
 		"(powers of 1024) or `\"1.5MB\"` (powers of 1000). Units are case-insensitive,\n" +

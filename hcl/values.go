@@ -192,11 +192,19 @@ func asDuration(a pipeline.Attr, val cty.Value, rng hcl.Range) (time.Duration, h
 	}
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil {
+		hint := ""
+		if n := strings.TrimSpace(s); n != "" {
+			if _, nerr := strconv.ParseFloat(n, 64); nerr == nil {
+				hint = fmt.Sprintf(" %q has no unit; write \"%ss\" for seconds.", s, n)
+			} else if d2, derr := time.ParseDuration(strings.Join(strings.Fields(n), "")); derr == nil {
+				hint = fmt.Sprintf(" Leave out the spaces: %q.", d2.String())
+			}
+		}
 		return 0, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid duration",
 			Detail: fmt.Sprintf("The value of %s, %q, is not a duration. Write a number with a "+
-				"unit (ms, s, m or h), such as \"250ms\", \"5s\" or \"1m30s\".", a.Name, s),
+				"unit (ms, s, m or h), such as \"250ms\", \"5s\" or \"1m30s\".%s", a.Name, s, hint),
 			Subject: rng.Ptr(),
 		}}
 	}

@@ -159,9 +159,11 @@ func TestBoundedFormat(t *testing.T) {
 func TestBareNumberDurationHint(t *testing.T) {
 	dur := pipeline.Attr{Name: "d", Type: pipeline.TypeDuration}
 	for expr, want := range map[string]string{
-		"1":   `write "1s" for 1 second.`,
-		"2":   `write "2s" for 2 seconds.`,
-		"0.5": `write "0.5s" for 0.5 seconds.`,
+		"1":     `write "1s" for 1 second.`,
+		"2":     `write "2s" for 2 seconds.`,
+		"0.5":   `write "0.5s" for 0.5 seconds.`,
+		`"1"`:   `"1" has no unit; write "1s" for seconds.`,
+		`"5 s"`: `Leave out the spaces: "5s".`,
 	} {
 		e, _ := hclsyntax.ParseExpression([]byte(expr), "test.hcl", hcl.InitialPos)
 		val, _ := e.Value(nil)
