@@ -101,9 +101,11 @@ type Reporter interface {
 	// Consume call; a Source or Runner, which owns its loop, reports the
 	// time it spends on each message (rendering, splitting, encoding, a
 	// plugin's answer), leaving out the time it waits for input or holds
-	// frames on purpose. A stage that only hands frames on (a buffer, a
-	// batcher) need not report: its waits downstream are measured as
-	// blocked time already. It may be called from any goroutine.
+	// frames on purpose. A stage that does next to nothing per frame (a
+	// buffer, a batcher, tier decimation) need not report: two clock
+	// reads would cost more than its work, and its waits downstream are
+	// measured as blocked time already. It may be called from any
+	// goroutine.
 	Processed(frames int, d time.Duration)
 }
 

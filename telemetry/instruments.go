@@ -244,8 +244,9 @@ var table = []Instrument{
 		Description: "Time spent on each message: every Process or Consume call, measured by the " +
 			"runtime; stages that run their own loop report their work: a capture per frame (render " +
 			"or read, and handing it on, including time blocked downstream), the quality stage per " +
-			"frame (deciding its tiers, and re-encoding those that scale), a plugin stage per batch answered (its round trip less the wait behind " +
-			"the batch before it). Buffers and batchers only hand frames on and record none.",
+			"frame when it re-encodes (decoding, scaling, encoding), a plugin stage per batch answered (its round trip less the wait behind " +
+			"the batch before it). Buffers, batchers and a quality stage that only picks frames for " +
+			"its tiers do too little per frame to time, and record none.",
 		Labels: stageLabels, Buckets: SecondsBuckets, Source: srcObserver},
 	{Name: StageQueueLength, Kind: Gauge, Observable: true, Unit: "{message}",
 		Description: "Messages waiting in the stage's input link, or in its own queue for buffers. " +

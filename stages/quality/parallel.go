@@ -14,7 +14,17 @@ import (
 // frames at once, while frames still leave in capture order: a frame's
 // messages are emitted only after those of every earlier frame.
 func (s *Stage) Run(ctx context.Context, in <-chan pipeline.Message, out pipeline.Output) error {
-	if !s.reencodes || s.workers == 1 {
+	switch {
+	case !s.reencodes:
+		// Deciding which tiers take a frame costs less than timing it
+		// would, so no processing time is reported (as for buffers).
+		for m := range in {
+			if err := s.Process(ctx, m, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	case s.workers == 1:
 		for m := range in {
 			start := time.Now()
 			if err := s.Process(ctx, m, out); err != nil {
