@@ -14,27 +14,24 @@ import (
 // frames at once, while frames still leave in capture order: a frame's
 // messages are emitted only after those of every earlier frame.
 func (s *Stage) Run(ctx context.Context, in <-chan pipeline.Message, out pipeline.Output) error {
-	switch {
-	case !s.reencodes:
-		// Deciding which tiers take a frame costs less than timing it
-		// would, so no processing time is reported (as for buffers).
-		for m := range in {
-			if err := s.Process(ctx, m, out); err != nil {
-				return err
-			}
+	if s.reencodes && s.workers > 1 {
+		return s.runParallel(ctx, in, out)
+	}
+	// Re-encoding is timed; deciding which tiers take a frame costs less
+	// than timing it would, so it reports no processing time (as buffers).
+	for m := range in {
+		var start time.Time
+		if s.reencodes {
+			start = time.Now()
 		}
-		return nil
-	case s.workers == 1:
-		for m := range in {
-			start := time.Now()
-			if err := s.Process(ctx, m, out); err != nil {
-				return err
-			}
+		if err := s.Process(ctx, m, out); err != nil {
+			return err
+		}
+		if s.reencodes {
 			s.report.Processed(len(m.Frames), time.Since(start))
 		}
-		return nil
 	}
-	return s.runParallel(ctx, in, out)
+	return nil
 }
 
 // job is one frame on its way through a worker. done is closed once msgs
